@@ -1,0 +1,47 @@
+package dev.tally.schemas;
+
+import java.io.IOException;
+
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/** A Kafka serde for a JSON record type, using {@link Json#MAPPER}. */
+public final class JsonSerde<T> implements Serde<T> {
+
+    private final Class<T> type;
+
+    public JsonSerde(final Class<T> type) {
+        this.type = type;
+    }
+
+    @Override
+    public Serializer<T> serializer() {
+        return (topic, value) -> {
+            if (value == null) {
+                return null;
+            }
+            try {
+                return Json.MAPPER.writeValueAsBytes(value);
+            } catch (IOException e) {
+                throw new SerializationException("cannot write " + type.getSimpleName() + " for topic " + topic, e);
+            }
+        };
+    }
+
+    @Override
+    public Deserializer<T> deserializer() {
+        return (topic, bytes) -> {
+            if (bytes == null) {
+                return null;
+            }
+            try {
+                return Json.MAPPER.readValue(bytes, type);
+            } catch (IOException e) {
+                throw new SerializationException("not a valid " + type.getSimpleName() + " on topic " + topic
+                        + ": " + e.getMessage().lines().findFirst().orElse(""), e);
+            }
+        };
+    }
+}

@@ -1,0 +1,65 @@
+package dev.tally.schemas;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates Tally's topics when they are missing; leaves existing topics as they are. */
+public final class TopicAdmin {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+
+    private TopicAdmin() {
+    }
+
+    /**
+     * Creates each topic that does not exist yet.
+     *
+     * @throws IllegalStateException when the cluster cannot be reached within {@code timeoutMs}
+     */
+    public static void ensureTopics(final Properties clientProps, final TopicSettings settings,
+                                    final Collection<Topics.Topic<?, ?>> topics, final long timeoutMs) {
+        final Properties props = new Properties();
+        props.putAll(clientProps);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMs);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMs, 30_000));
+        try (Admin admin = Admin.create(props)) {
+            final List<NewTopic> wanted = new ArrayList<>();
+            for (Topics.Topic<?, ?> topic : topics) {
+                wanted.add(new NewTopic(topic.name(), settings.partitions(), settings.replicationFactor())
+                        .configs(Map.of("min.insync.replicas", String.valueOf(settings.minInsyncReplicas()))));
+            }
+            final var result = admin.createTopics(wanted);
+            for (var entry : result.values().entrySet()) {
+                try {
+                    entry.getValue().get(timeoutMs, TimeUnit.MILLISECONDS);
+                    LOG.info("created topic {} ({} partitions, replication {})",
+                            entry.getKey(), settings.partitions(), settings.replicationFactor());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + entry.getKey() + ": "
+                                + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka at " + clientProps.get("bootstrap.servers")
+                    + " did not answer within " + timeoutMs + " ms while creating topics", e);
+        }
+    }
+}
