@@ -1,0 +1,93 @@
+package dev.tally.gateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+
+import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Json;
+import dev.tally.schemas.ProblemException;
+
+/**
+ * Reads the canonical webhook body ({@code schemas/webhook-event.schema.json}) into an
+ * {@link Envelope}. Runs only after the signature was verified; every problem becomes a 400 that
+ * names the field.
+ */
+public final class CanonicalEventParser implements EventMapper {
+
+    private static final String SCHEMA = "/schemas/webhook-event.schema.json";
+
+    private final JsonSchema schema;
+
+    public CanonicalEventParser() {
+        try (InputStream in = CanonicalEventParser.class.getResourceAsStream(SCHEMA)) {
+            if (in == null) {
+                throw new IllegalStateException(SCHEMA + " is missing from the classpath");
+            }
+            final SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
+            this.schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in, config);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public List<Envelope> events(final String source, final Delivery delivery) {
+        final JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(delivery.body());
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("The body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (body == null || !body.isObject()) {
+            throw ProblemException.badRequest("The body must be a JSON object with event_id, event_type, timestamp and schema_version.");
+        }
+        final Set<ValidationMessage> errors = schema.validate(body);
+        if (!errors.isEmpty()) {
+            final String first = errors.stream()
+                    .map(ValidationMessage::getMessage)
+                    .sorted(Comparator.naturalOrder())
+                    .findFirst().orElseThrow();
+            throw ProblemException.badRequest("The body does not match webhook-event.schema.json: " + first);
+        }
+        final JsonNode payload = body.path("payload");
+        return List.of(new Envelope(
+                source,
+                body.get("event_id").asText(),
+                body.get("event_type").asText(),
+                timestamp(body.get("timestamp").asText()),
+                delivery.receivedAt(),
+                textOrNull(body.get("entity_id")),
+                payload.isObject() ? payload : null,
+                body.get("schema_version").asText()));
+    }
+
+    private static Instant timestamp(final String text) {
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            throw ProblemException.badRequest("$.timestamp: '" + text
+                    + "' is not an ISO 8601 date-time with a zone offset, such as 2026-11-22T10:15:30Z.");
+        }
+    }
+
+    private static String textOrNull(final JsonNode node) {
+        return node == null || node.isNull() ? null : node.asText();
+    }
+}

@@ -1,0 +1,146 @@
+package dev.tally.gateway;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Json;
+import dev.tally.schemas.Problem;
+import dev.tally.schemas.ProblemException;
+import dev.tally.schemas.TopicAdmin;
+import dev.tally.schemas.Topics;
+
+/**
+ * The ingest gateway's HTTP routes: every route the gateway serves is declared in {@link #start}.
+ *
+ * <ul>
+ *   <li>{@code POST /webhooks/{source}}: verify the signature on the raw body, map it to events,
+ *       write them to Kafka and answer {@code 202} once Kafka acknowledged them all.</li>
+ *   <li>{@code GET /healthz}: the process is up. {@code GET /readyz}: Kafka is reachable.</li>
+ * </ul>
+ *
+ * Errors are RFC 9457 {@code application/problem+json}, mapped from {@link ProblemException} in one place.
+ */
+public final class GatewayApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayApp.class);
+
+    private final GatewayConfig config;
+    private final Map<String, Source> sources;
+    private final Publisher publisher;
+    private final KafkaHealth health;
+    private final Clock clock;
+    private Javalin http;
+
+    public GatewayApp(final GatewayConfig config, final Map<String, String> env, final Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        final CanonicalEventParser canonical = new CanonicalEventParser();
+        final Map<String, Source> built = new TreeMap<>();
+        config.sources().forEach((name, settings) -> built.put(name, Source.from(name, settings, env, canonical)));
+        this.sources = Map.copyOf(built);
+        final Properties kafka = config.kafka().clientProperties();
+        this.publisher = new Publisher(kafka, config.ackTimeout());
+        this.health = new KafkaHealth(kafka, Duration.ofSeconds(2));
+    }
+
+    /** Creates missing topics, then serves HTTP. */
+    public GatewayApp start() {
+        TopicAdmin.ensureTopics(config.kafka().clientProperties(), config.kafka().topics(), List.of(Topics.RAW), 30_000);
+        http = Javalin.create(c -> {
+            c.jetty.host = config.host();
+            c.jetty.port = config.port();
+            c.http.maxRequestSize = config.maxBodyBytes();
+            c.startup.showJavalinBanner = false;
+            c.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            c.routes.post("/webhooks/{source}", this::ingest);
+            c.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "up")));
+            c.routes.get("/readyz", this::ready);
+            c.routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e));
+            c.routes.error(404, ctx -> {
+                if (!Problem.CONTENT_TYPE.equals(ctx.res().getContentType())) {
+                    problem(ctx, ProblemException.notFound("no-route", "No route " + ctx.method() + " " + ctx.path()
+                            + ". Deliver webhooks with POST /webhooks/{source}."));
+                }
+            });
+        }).start();
+        LOG.info("gateway listening on http://{}:{} for sources {}", config.host(), http.port(), sources.keySet());
+        return this;
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    private void ingest(final Context ctx) {
+        final String name = ctx.pathParam("source");
+        final Source source = sources.get(name);
+        if (source == null) {
+            throw ProblemException.notFound("unknown-source", "No source named '" + name
+                    + "' is configured. Configured sources: " + String.join(", ", sources.keySet()) + ".");
+        }
+        final Delivery delivery = new Delivery(ctx::header, ctx.bodyAsBytes(), clock.instant());
+        final int secretIndex = source.verifier().verify(delivery);
+        final List<Envelope> events = source.mapper().events(source.name(), delivery);
+        ctx.future(() -> publisher.publish(events, source, secretIndex).handle((ok, error) -> {
+            if (error != null) {
+                final Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                LOG.warn("source={} event_id={} not acknowledged by Kafka: {}", name, events.get(0).eventId(), cause.getMessage());
+                problem(ctx, cause instanceof ProblemException p ? p : new KafkaUnavailableException(config.ackTimeout(), cause));
+            } else {
+                final Map<String, Object> body = new LinkedHashMap<>();
+                body.put("status", "accepted");
+                body.put("source", name);
+                body.put("event_ids", events.stream().map(Envelope::eventId).toList());
+                ctx.status(202).json(body);
+            }
+            return null;
+        }));
+    }
+
+    private void ready(final Context ctx) {
+        final String problem = health.problem();
+        if (problem == null) {
+            ctx.json(Map.of("status", "ready"));
+        } else {
+            problem(ctx, new ProblemException(Problem.of(503, "not-ready", "Not ready", problem), Duration.ofSeconds(5), null));
+        }
+    }
+
+    private static void problem(final Context ctx, final ProblemException e) {
+        final Problem p = e.problem().at(ctx.path());
+        if (e.retryAfter() != null) {
+            ctx.header("Retry-After", String.valueOf(Math.max(1, e.retryAfter().toSeconds())));
+        }
+        ctx.status(p.status()).contentType(Problem.CONTENT_TYPE).result(toJson(p));
+    }
+
+    private static String toJson(final Problem p) {
+        try {
+            return Json.MAPPER.writeValueAsString(p);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.stop();
+        }
+        publisher.close();
+        health.close();
+    }
+}

@@ -1,0 +1,126 @@
+package dev.tally.gateway;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Topics;
+
+/**
+ * Owns the gateway's Kafka producer and writes events to {@link Topics#RAW} with acks=all and
+ * idempotence. {@link #publish} completes only when Kafka has acknowledged every event of the
+ * delivery, and fails (never hangs) when it has not within the acknowledgement timeout.
+ */
+public final class Publisher implements AutoCloseable {
+
+    private final Producer<String, byte[]> producer;
+    private final Duration ackTimeout;
+    // send() can block while metadata is missing (broker down); keep that off the HTTP threads.
+    private final ExecutorService sender;
+
+    public Publisher(final Properties clientProps, final Duration ackTimeout) {
+        this(new KafkaProducer<>(producerProperties(clientProps, ackTimeout), new StringSerializer(), new ByteArraySerializer()),
+                ackTimeout);
+    }
+
+    Publisher(final Producer<String, byte[]> producer, final Duration ackTimeout) {
+        this.producer = producer;
+        this.ackTimeout = ackTimeout;
+        this.sender = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
+                r -> {
+                    final Thread t = new Thread(r, "gateway-kafka-send");
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    static Properties producerProperties(final Properties clientProps, final Duration ackTimeout) {
+        final Properties p = new Properties();
+        p.putAll(clientProps);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // Give up on a record when the HTTP request gives up on it, so a 503 mostly means "not written".
+        final int timeoutMs = (int) ackTimeout.toMillis();
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs + 5);
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "tally-gateway");
+        return p;
+    }
+
+    /**
+     * Writes the events of one delivery. Completes normally once Kafka acknowledged all of them;
+     * exceptionally with {@link KafkaUnavailableException} when it did not within the timeout.
+     */
+    public CompletableFuture<Void> publish(final List<Envelope> events, final Source source, final int secretIndex) {
+        final CompletableFuture<?>[] acks = new CompletableFuture<?>[events.size()];
+        for (int i = 0; i < events.size(); i++) {
+            acks[i] = send(record(events.get(i), source, secretIndex));
+        }
+        return CompletableFuture.allOf(acks)
+                .orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(new KafkaUnavailableException(ackTimeout, e)));
+    }
+
+    private CompletableFuture<Void> send(final ProducerRecord<String, byte[]> record) {
+        final CompletableFuture<Void> acked = new CompletableFuture<>();
+        try {
+            sender.execute(() -> {
+                try {
+                    producer.send(record, (metadata, error) -> {
+                        if (error == null) {
+                            acked.complete(null);
+                        } else {
+                            acked.completeExceptionally(error);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    acked.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            acked.completeExceptionally(e);
+        }
+        return acked;
+    }
+
+    // The record timestamp is the receive time: brokers reject timestamps far from now, and event
+    // times can be old or ahead. The processor reads the event time from the envelope.
+    private static ProducerRecord<String, byte[]> record(final Envelope event, final Source source, final int secretIndex) {
+        final ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.RAW.name(), null,
+                event.receivedAt().toEpochMilli(), event.key(), Topics.RAW.valueSerde().serializer().serialize(Topics.RAW.name(), event));
+        record.headers()
+                .add("tally.source", utf8(source.name()))
+                .add("tally.scheme", utf8(source.scheme()))
+                .add("tally.secret-index", utf8(String.valueOf(secretIndex)))
+                .add("tally.received-at", utf8(event.receivedAt().toString()));
+        return record;
+    }
+
+    private static byte[] utf8(final String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        sender.shutdown();
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,106 @@
+package dev.tally.processor;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.tally.config.ConfigException;
+import dev.tally.config.Durations;
+import dev.tally.schemas.Envelope;
+import dev.tally.schemas.GroupKey;
+
+/**
+ * One configured counter: which events it counts, how it groups them into keys, and over which
+ * tumbling windows.
+ *
+ * @param name       the counter's name, used in URLs, store names and output records
+ * @param sources    count only events from these sources (empty: all)
+ * @param eventTypes count only events of these types (empty: all)
+ * @param groupBy    the fields whose values form the key: an envelope field ({@code source},
+ *                   {@code event_type}, {@code entity_id}, {@code schema_version}) or a JSON pointer
+ *                   into the payload written {@code /payload/...}
+ * @param windows    tumbling window sizes
+ * @param grace      how long after a window's end late events are still counted in it
+ */
+public record Counter(String name, Set<String> sources, Set<String> eventTypes, List<String> groupBy,
+                      List<Duration> windows, Duration grace) {
+
+    static final Set<String> ENVELOPE_FIELDS = Set.of("source", "event_type", "entity_id", "schema_version");
+    private static final String PAYLOAD_POINTER = "/payload";
+
+    public Counter {
+        if (name == null || !name.matches("[A-Za-z0-9_-]{1,64}")) {
+            throw new ConfigException("counter name '" + name + "' must be 1-64 letters, digits, '_' or '-'");
+        }
+        sources = Set.copyOf(sources);
+        eventTypes = Set.copyOf(eventTypes);
+        groupBy = List.copyOf(groupBy);
+        windows = List.copyOf(windows);
+        if (groupBy.isEmpty()) {
+            throw new ConfigException("counter '" + name + "': group_by needs at least one field");
+        }
+        for (String field : groupBy) {
+            if (!ENVELOPE_FIELDS.contains(field) && !(field.startsWith(PAYLOAD_POINTER + "/"))) {
+                throw new ConfigException("counter '" + name + "': cannot group by '" + field + "'; use one of "
+                        + ENVELOPE_FIELDS + " or a JSON pointer into the payload such as /payload/customer/id");
+            }
+        }
+        if (windows.isEmpty()) {
+            throw new ConfigException("counter '" + name + "': list at least one window size");
+        }
+        if (windows.stream().distinct().count() != windows.size()) {
+            throw new ConfigException("counter '" + name + "': window sizes repeat: " + windows);
+        }
+        for (Duration size : windows) {
+            if (size.isNegative() || size.isZero()) {
+                throw new ConfigException("counter '" + name + "': window sizes must be positive");
+            }
+        }
+        if (grace.isNegative()) {
+            throw new ConfigException("counter '" + name + "': grace must not be negative");
+        }
+    }
+
+    public boolean matches(final Envelope event) {
+        return (sources.isEmpty() || sources.contains(event.source()))
+                && (eventTypes.isEmpty() || eventTypes.contains(event.eventType()));
+    }
+
+    /** The event's group key; absent values are empty strings (see {@link GroupKey}). */
+    public String key(final Envelope event) {
+        final List<String> values = new ArrayList<>(groupBy.size());
+        for (String field : groupBy) {
+            values.add(value(event, field));
+        }
+        return GroupKey.join(values);
+    }
+
+    /** The window size with this spelling ({@code 1m}, {@code 1h}), if the counter has it. */
+    public Duration window(final String spelled) {
+        for (Duration size : windows) {
+            if (Durations.format(size).equals(spelled)) {
+                return size;
+            }
+        }
+        return null;
+    }
+
+    private static String value(final Envelope event, final String field) {
+        return switch (field) {
+            case "source" -> event.source();
+            case "event_type" -> event.eventType();
+            case "entity_id" -> event.entityId();
+            case "schema_version" -> event.schemaVersion();
+            default -> {
+                if (event.payload() == null) {
+                    yield null;
+                }
+                final JsonNode node = event.payload().at(field.substring(PAYLOAD_POINTER.length()));
+                yield node.isMissingNode() || node.isNull() ? null : node.isValueNode() ? node.asText() : node.toString();
+            }
+        };
+    }
+}

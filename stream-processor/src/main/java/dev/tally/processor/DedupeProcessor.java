@@ -1,0 +1,78 @@
+package dev.tally.processor;
+
+import java.time.Duration;
+import java.util.Set;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+import dev.tally.schemas.Envelope;
+
+/**
+ * Drops every delivery of an event after the first, by (source, event id) over the dedupe horizon.
+ *
+ * <p>Reads and forwards records keyed {@code source:event_id} with {@link Envelope} values. Owns the
+ * persistent window store {@link StoreNames#DEDUPE}: an id is kept from its first receive time for
+ * the horizon and purged with its store segment afterwards, so the store's size is bounded by the
+ * traffic of one horizon. The horizon runs on receive time (when the gateway got each delivery),
+ * because that is the span over which senders retry.
+ */
+public final class DedupeProcessor implements Processor<String, Envelope, String, Envelope> {
+
+    private final Duration horizon;
+    private ProcessorContext<String, Envelope> context;
+    private WindowStore<String, Long> seen;
+
+    DedupeProcessor(final Duration horizon) {
+        this.horizon = horizon;
+    }
+
+    /** The supplier the topology adds; it declares the store. */
+    public static ProcessorSupplier<String, Envelope, String, Envelope> supplier(final Duration horizon) {
+        return new ProcessorSupplier<>() {
+            @Override
+            public Processor<String, Envelope, String, Envelope> get() {
+                return new DedupeProcessor(horizon);
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return Set.of(Stores.windowStoreBuilder(
+                        Stores.persistentWindowStore(StoreNames.DEDUPE, horizon, horizon, false),
+                        Serdes.String(), Serdes.Long()));
+            }
+        };
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, Envelope> context) {
+        this.context = context;
+        this.seen = context.getStateStore(StoreNames.DEDUPE);
+    }
+
+    @Override
+    public void process(final Record<String, Envelope> record) {
+        final String id = record.key();
+        final long receivedAt = record.value().receivedAt().toEpochMilli();
+        if (seenWithinHorizon(id, receivedAt)) {
+            return;
+        }
+        seen.put(id, receivedAt, receivedAt);
+        context.forward(record);
+    }
+
+    private boolean seenWithinHorizon(final String id, final long receivedAt) {
+        // A retry arrives after the first delivery; a delivery that overtook the first one is still
+        // within the horizon of it.
+        try (WindowStoreIterator<Long> it = seen.fetch(id, receivedAt - horizon.toMillis(), receivedAt + horizon.toMillis())) {
+            return it.hasNext();
+        }
+    }
+}

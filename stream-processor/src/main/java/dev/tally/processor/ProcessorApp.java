@@ -1,0 +1,97 @@
+package dev.tally.processor;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tally.schemas.TopicAdmin;
+import dev.tally.schemas.Topics;
+
+/** Runs {@link TallyTopology} with Kafka Streams: creates the topics, configures and starts it. */
+public final class ProcessorApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessorApp.class);
+
+    private final ProcessorConfig config;
+    private final KafkaStreams streams;
+    private final CompletableFuture<Void> running = new CompletableFuture<>();
+
+    public ProcessorApp(final ProcessorConfig config) {
+        this.config = config;
+        this.streams = new KafkaStreams(TallyTopology.build(config), streamsProperties(config));
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                running.complete(null);
+            } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                running.completeExceptionally(new IllegalStateException("processor stopped: " + now));
+            }
+        });
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; replacing it", e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    }
+
+    static Properties streamsProperties(final ProcessorConfig config) {
+        final Properties p = new Properties();
+        p.putAll(config.kafka().clientProperties());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.kafka().topics().replicationFactor());
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.queryHost() + ":" + config.queryPort());
+        // An unreadable record is written to the dead-letter topic with error headers, then skipped.
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTER.name());
+        return p;
+    }
+
+    /** Creates missing topics and starts processing; returns at once (see {@link #awaitRunning}). */
+    public ProcessorApp start() {
+        TopicAdmin.ensureTopics(config.kafka().clientProperties(), config.kafka().topics(), Topics.ALL, 30_000);
+        streams.start();
+        LOG.info("processor '{}' started with counters {}", config.applicationId(),
+                config.counters().stream().map(Counter::name).toList());
+        return this;
+    }
+
+    /** Waits until Kafka Streams is RUNNING (restored and processing). */
+    public void awaitRunning(final Duration timeout) throws InterruptedException {
+        try {
+            running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("processor not RUNNING within " + timeout + " (state " + streams.state() + ")", e);
+        }
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public ProcessorConfig config() {
+        return config;
+    }
+
+    public List<Counter> counters() {
+        return config.counters();
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}

@@ -1,0 +1,113 @@
+package dev.tally.processor;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.tally.config.ConfigException;
+import dev.tally.config.ConfigFile;
+import dev.tally.config.Env;
+import dev.tally.config.KafkaSettings;
+
+/**
+ * The processor's settings (with its query API's address): the {@code processor} and {@code query}
+ * sections of the config file, then environment overrides.
+ *
+ * @param applicationId  Kafka Streams application id: consumer group and prefix of internal topics (default {@code tally})
+ * @param stateDir       where RocksDB keeps the state stores ({@code TALLY_STATE_DIR}, default {@code data/state})
+ * @param dedupeHorizon  how long an event id is remembered to drop its duplicates (default 24h)
+ * @param queryHistory   how far back windowed counts stay queryable (default 7d)
+ * @param commitInterval how often results are committed and emitted (default 100ms, the exactly-once default)
+ * @param counters       what to count
+ * @param queryHost      the query API's bind address ({@code TALLY_QUERY_HOST}, default 127.0.0.1)
+ * @param queryPort      the query API's port ({@code TALLY_QUERY_PORT}, default 8081)
+ * @param kafka          where Kafka is and how topics are created
+ */
+public record ProcessorConfig(String applicationId, Path stateDir, Duration dedupeHorizon, Duration queryHistory,
+                              Duration commitInterval, List<Counter> counters, String queryHost, int queryPort,
+                              KafkaSettings kafka) {
+
+    /** The default window sizes of a counter that lists none. */
+    public static final List<Duration> DEFAULT_WINDOWS = List.of(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1));
+    public static final Duration DEFAULT_GRACE = Duration.ofMinutes(1);
+
+    private record Section(String applicationId, String stateDir, Duration dedupeHorizon, Duration queryHistory,
+                           Duration commitInterval, List<CounterSection> counters) {
+    }
+
+    private record CounterSection(String name, Filter filter, List<String> groupBy, List<Duration> windows, Duration grace) {
+        record Filter(List<String> source, List<String> eventType) {
+        }
+    }
+
+    private record QuerySection(String host, Integer port) {
+    }
+
+    public ProcessorConfig {
+        counters = List.copyOf(counters);
+        for (Counter c : counters) {
+            for (Duration size : c.windows()) {
+                if (queryHistory.compareTo(size.plus(c.grace())) < 0) {
+                    throw new ConfigException("processor.query_history (" + queryHistory + ") must cover counter '"
+                            + c.name() + "' window " + size + " plus its grace " + c.grace());
+                }
+            }
+        }
+    }
+
+    public static ProcessorConfig from(final ConfigFile file, final Map<String, String> env) {
+        final Section s = file.section("processor", Section.class);
+        final QuerySection q = file.section("query", QuerySection.class);
+        final List<Counter> counters = new ArrayList<>();
+        final Set<String> names = new HashSet<>();
+        for (CounterSection c : s.counters() == null ? List.<CounterSection>of() : s.counters()) {
+            final CounterSection.Filter f = c.filter() == null ? new CounterSection.Filter(null, null) : c.filter();
+            final Counter counter = new Counter(c.name(),
+                    Set.copyOf(f.source() == null ? List.of() : f.source()),
+                    Set.copyOf(f.eventType() == null ? List.of() : f.eventType()),
+                    c.groupBy() == null ? List.of() : c.groupBy(),
+                    c.windows() == null ? DEFAULT_WINDOWS : c.windows(),
+                    c.grace() == null ? DEFAULT_GRACE : c.grace());
+            if (!names.add(counter.name())) {
+                throw new ConfigException(file.origin() + ": two counters are named '" + counter.name() + "'");
+            }
+            counters.add(counter);
+        }
+        if (counters.isEmpty()) {
+            throw new ConfigException(file.origin() + ": configure at least one counter under processor.counters");
+        }
+        return new ProcessorConfig(
+                s.applicationId() == null ? "tally" : s.applicationId(),
+                Path.of(env.getOrDefault("TALLY_STATE_DIR", s.stateDir() == null ? "data/state" : s.stateDir())),
+                s.dedupeHorizon() == null ? Duration.ofHours(24) : s.dedupeHorizon(),
+                s.queryHistory() == null ? Duration.ofDays(7) : s.queryHistory(),
+                s.commitInterval() == null ? Duration.ofMillis(100) : s.commitInterval(),
+                counters,
+                env.getOrDefault("TALLY_QUERY_HOST", q.host() == null ? "127.0.0.1" : q.host()),
+                Env.port(env, "TALLY_QUERY_PORT", q.port(), 8081),
+                KafkaSettings.from(file, env));
+    }
+
+    public Counter counter(final String name) {
+        return counters.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
+    }
+
+    public ProcessorConfig withKafka(final KafkaSettings newKafka) {
+        return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, queryHistory, commitInterval, counters,
+                queryHost, queryPort, newKafka);
+    }
+
+    public ProcessorConfig withStateDir(final Path dir) {
+        return new ProcessorConfig(applicationId, dir, dedupeHorizon, queryHistory, commitInterval, counters,
+                queryHost, queryPort, kafka);
+    }
+
+    public ProcessorConfig withQueryPort(final int port) {
+        return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, queryHistory, commitInterval, counters,
+                queryHost, port, kafka);
+    }
+}

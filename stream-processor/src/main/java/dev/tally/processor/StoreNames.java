@@ -1,0 +1,25 @@
+package dev.tally.processor;
+
+import java.time.Duration;
+
+import dev.tally.config.Durations;
+
+/** The names of the processor's state stores; the query API reads them by these names. */
+public final class StoreNames {
+
+    /** Event ids seen within the dedupe horizon: key {@code source:event_id}, value receive time. */
+    public static final String DEDUPE = "dedupe";
+
+    private StoreNames() {
+    }
+
+    /** Windowed counts of one counter for one window size, such as {@code counts.by_type.1m}. */
+    public static String window(final Counter counter, final Duration size) {
+        return "counts." + counter.name() + "." + Durations.format(size);
+    }
+
+    /** All-time totals of one counter, such as {@code totals.by_type}. */
+    public static String total(final Counter counter) {
+        return "totals." + counter.name();
+    }
+}
