@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 
 import io.javalin.Javalin;
@@ -47,10 +46,7 @@ public final class GatewayApp implements AutoCloseable {
     public GatewayApp(final GatewayConfig config, final Map<String, String> env, final Clock clock) {
         this.config = config;
         this.clock = clock;
-        final CanonicalEventParser canonical = new CanonicalEventParser();
-        final Map<String, Source> built = new TreeMap<>();
-        config.sources().forEach((name, settings) -> built.put(name, Source.from(name, settings, env, canonical)));
-        this.sources = Map.copyOf(built);
+        this.sources = Source.all(config, env);
         final Properties kafka = config.kafka().clientProperties();
         this.publisher = new Publisher(kafka, config.ackTimeout());
         this.health = new KafkaHealth(kafka, Duration.ofSeconds(2));
@@ -124,15 +120,7 @@ public final class GatewayApp implements AutoCloseable {
         if (e.retryAfter() != null) {
             ctx.header("Retry-After", String.valueOf(Math.max(1, e.retryAfter().toSeconds())));
         }
-        ctx.status(p.status()).contentType(Problem.CONTENT_TYPE).result(toJson(p));
-    }
-
-    private static String toJson(final Problem p) {
-        try {
-            return Json.MAPPER.writeValueAsString(p);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        ctx.status(p.status()).contentType(Problem.CONTENT_TYPE).result(p.toJson());
     }
 
     @Override

@@ -1,9 +1,11 @@
 package dev.tally.gateway;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 import dev.tally.config.ConfigException;
 
@@ -12,6 +14,14 @@ import dev.tally.config.ConfigException;
  * signatures are checked and how its body becomes events.
  */
 public record Source(String name, String scheme, SignatureVerifier verifier, EventMapper mapper) {
+
+    /** Builds every configured source; fails naming the first missing secret or bad setting. */
+    public static Map<String, Source> all(final GatewayConfig config, final Map<String, String> env) {
+        final CanonicalEventParser canonical = new CanonicalEventParser();
+        final Map<String, Source> sources = new TreeMap<>();
+        config.sources().forEach((name, settings) -> sources.put(name, from(name, settings, env, canonical)));
+        return Collections.unmodifiableMap(sources);
+    }
 
     /** Builds a source from its config section, reading its secrets from the environment or files. */
     public static Source from(final String name, final GatewayConfig.SourceSettings settings,

@@ -1,5 +1,7 @@
 package dev.tally.schemas;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+
 /**
  * An RFC 9457 problem details body ({@code application/problem+json}); schema
  * {@code schemas/problem.schema.json}.
@@ -21,5 +23,13 @@ public record Problem(String type, String title, int status, String detail, Stri
 
     public Problem at(final String path) {
         return new Problem(type, title, status, detail, path);
+    }
+
+    public String toJson() {
+        try {
+            return Json.MAPPER.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write problem " + type, e);
+        }
     }
 }

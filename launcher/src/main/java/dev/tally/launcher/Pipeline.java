@@ -1,0 +1,111 @@
+package dev.tally.launcher;
+
+import java.time.Clock;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tally.broker.EmbeddedKafkaBroker;
+import dev.tally.gateway.GatewayApp;
+import dev.tally.gateway.GatewayConfig;
+import dev.tally.processor.ProcessorApp;
+import dev.tally.processor.ProcessorConfig;
+import dev.tally.query.CountsService;
+import dev.tally.query.QueryApp;
+
+/**
+ * The whole pipeline in one JVM: an optional embedded broker, the gateway, the processor and its
+ * query API. Used by {@code tally up} and by the end-to-end tests.
+ */
+public final class Pipeline implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+    private final EmbeddedKafkaBroker broker;
+    private final GatewayApp gateway;
+    private final ProcessorApp processor;
+    private final QueryApp query;
+    private final GatewayConfig gatewayConfig;
+    private final ProcessorConfig processorConfig;
+
+    private Pipeline(final EmbeddedKafkaBroker broker, final GatewayApp gateway, final ProcessorApp processor,
+                     final QueryApp query, final GatewayConfig gatewayConfig, final ProcessorConfig processorConfig) {
+        this.broker = broker;
+        this.gateway = gateway;
+        this.processor = processor;
+        this.query = query;
+        this.gatewayConfig = gatewayConfig;
+        this.processorConfig = processorConfig;
+    }
+
+    /** Starts processor, query API and gateway; see {@link #awaitRunning} to wait for the processor. */
+    public static Pipeline start(final EmbeddedKafkaBroker broker, final GatewayConfig gatewayConfig,
+                                 final ProcessorConfig processorConfig, final Map<String, String> env) {
+        final ProcessorApp processor = new ProcessorApp(processorConfig).start();
+        QueryApp query = null;
+        GatewayApp gateway = null;
+        try {
+            query = new QueryApp(processorConfig, new CountsService(processor.streams(), QueryApp.advertised(processorConfig)),
+                    Clock.systemUTC()).start();
+            gateway = new GatewayApp(gatewayConfig, env, Clock.systemUTC()).start();
+        } catch (RuntimeException e) {
+            closeQuietly(gateway);
+            closeQuietly(query);
+            processor.close();
+            throw e;
+        }
+        return new Pipeline(broker, gateway, processor, query, gatewayConfig, processorConfig);
+    }
+
+    public String gatewayUrl() {
+        return "http://" + gatewayConfig.host() + ":" + gateway.port();
+    }
+
+    public String queryUrl() {
+        return "http://" + processorConfig.queryHost() + ":" + query.port();
+    }
+
+    public String bootstrapServers() {
+        return processorConfig.kafka().bootstrapServers();
+    }
+
+    public boolean embedded() {
+        return broker != null;
+    }
+
+    public GatewayConfig gatewayConfig() {
+        return gatewayConfig;
+    }
+
+    public ProcessorConfig processorConfig() {
+        return processorConfig;
+    }
+
+    /** Waits until the processor is RUNNING: restored and consuming. */
+    public void awaitRunning() throws InterruptedException {
+        processor.awaitRunning(Tally.STARTUP_TIMEOUT);
+    }
+
+    @Override
+    public void close() {
+        LOG.info("stopping: gateway first, so nothing new is accepted, then processor, then broker");
+        gateway.close();
+        query.close();
+        processor.close();
+        if (broker != null) {
+            broker.close();
+        }
+        LOG.info("stopped");
+    }
+
+    private static void closeQuietly(final AutoCloseable part) {
+        if (part != null) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                // already failing; the original error is the one to report
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.tally.launcher;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import dev.tally.broker.EmbeddedKafkaBroker;
+import dev.tally.config.ConfigException;
+import dev.tally.config.ConfigFile;
+import dev.tally.config.Env;
+import dev.tally.config.KafkaSettings;
+import dev.tally.gateway.GatewayApp;
+import dev.tally.gateway.GatewayConfig;
+import dev.tally.gateway.Source;
+import dev.tally.processor.ProcessorApp;
+import dev.tally.processor.ProcessorConfig;
+import dev.tally.query.CountsService;
+import dev.tally.query.QueryApp;
+
+/** The {@code tally} command: run the whole pipeline, or one part of it. */
+@Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
+        description = "Webhooks in, exact windowed counts out.",
+        subcommands = {Tally.Up.class, Tally.Gateway.class, Tally.Processor.class, Tally.Broker.class})
+public final class Tally {
+
+    public static void main(final String[] args) {
+        final CommandLine cli = new CommandLine(new Tally());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ConfigException) {
+                cmd.getErr().println("tally: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    /** Options every command shares. */
+    static class Common {
+        @Option(names = {"-c", "--config"}, description = "Config file (env TALLY_CONFIG; default: ${DEFAULT-VALUE}).",
+                defaultValue = "${env:TALLY_CONFIG:-tally.yaml}")
+        Path config;
+
+        Map<String, String> env() {
+            return System.getenv();
+        }
+
+        ConfigFile file() {
+            return ConfigFile.load(config);
+        }
+    }
+
+    @Command(name = "up", description = "Run broker (unless KAFKA_BOOTSTRAP_SERVERS is set), gateway, processor and query API.")
+    static final class Up extends Common implements Callable<Integer> {
+
+        @Option(names = "--data-dir", description = "Where the embedded broker and the state stores keep data "
+                + "(env TALLY_DATA_DIR; default: ${DEFAULT-VALUE}).", defaultValue = "${env:TALLY_DATA_DIR:-data}")
+        Path dataDir;
+
+        @Override
+        public Integer call() throws Exception {
+            final ConfigFile file = file();
+            final Map<String, String> env = env();
+            final Map<String, String> stateEnv = new HashMap<>(env);
+            stateEnv.putIfAbsent("TALLY_STATE_DIR", dataDir.resolve("state").toString());
+            final GatewayConfig gatewayConfig = GatewayConfig.from(file, env);
+            final ProcessorConfig processorConfig = ProcessorConfig.from(file, stateEnv);
+            Source.all(gatewayConfig, env); // fail on a missing secret before starting anything
+            KafkaSettings kafka = KafkaSettings.from(file, env);
+            EmbeddedKafkaBroker broker = null;
+            if (!kafka.hasBootstrapServers()) {
+                broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Settings(dataDir, "127.0.0.1",
+                        Env.port(env, "TALLY_BROKER_PORT", null, 9092),
+                        Env.port(env, "TALLY_BROKER_CONTROLLER_PORT", null, 9093)));
+                kafka = kafka.withBootstrapServers(broker.bootstrapServers());
+            }
+            final Pipeline pipeline;
+            try {
+                pipeline = Pipeline.start(broker, gatewayConfig.withKafka(kafka), processorConfig.withKafka(kafka), env);
+            } catch (RuntimeException e) {
+                if (broker != null) {
+                    broker.close();
+                }
+                throw e;
+            }
+            final CountDownLatch stopped = closeOnShutdown(pipeline);
+            pipeline.awaitRunning();
+            System.out.println(Banner.text(pipeline, env));
+            stopped.await();
+            return 0;
+        }
+    }
+
+    @Command(name = "gateway", description = "Run the ingest gateway against KAFKA_BOOTSTRAP_SERVERS.")
+    static final class Gateway extends Common implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            final GatewayConfig config = GatewayConfig.from(file(), env());
+            requireCluster(config.kafka());
+            final GatewayApp gateway = new GatewayApp(config, env(), Clock.systemUTC()).start();
+            awaitShutdown(gateway);
+            return 0;
+        }
+    }
+
+    @Command(name = "processor", description = "Run the stream processor and its query API against KAFKA_BOOTSTRAP_SERVERS.")
+    static final class Processor extends Common implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            final ProcessorConfig config = ProcessorConfig.from(file(), env());
+            requireCluster(config.kafka());
+            final ProcessorApp processor = new ProcessorApp(config).start();
+            final QueryApp query = new QueryApp(config, new CountsService(processor.streams(), QueryApp.advertised(config)),
+                    Clock.systemUTC()).start();
+            awaitShutdown(query, processor);
+            return 0;
+        }
+    }
+
+    @Command(name = "broker", description = "Run only the embedded single-node Kafka broker.")
+    static final class Broker implements Callable<Integer> {
+        @Option(names = "--data-dir", defaultValue = "${env:TALLY_DATA_DIR:-data}", description = "Data directory (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+        @Option(names = "--port", defaultValue = "9092", description = "Client port (default: ${DEFAULT-VALUE}).")
+        int port;
+        @Option(names = "--controller-port", defaultValue = "9093", description = "KRaft controller port (default: ${DEFAULT-VALUE}).")
+        int controllerPort;
+
+        @Override
+        public Integer call() throws Exception {
+            final EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
+                    new EmbeddedKafkaBroker.Settings(dataDir, "127.0.0.1", port, controllerPort));
+            System.out.println("Kafka broker at " + broker.bootstrapServers() + " (data in " + dataDir + ")");
+            awaitShutdown(broker);
+            return 0;
+        }
+    }
+
+    private static void requireCluster(final KafkaSettings kafka) {
+        if (!kafka.hasBootstrapServers()) {
+            throw new ConfigException("set KAFKA_BOOTSTRAP_SERVERS (or kafka.bootstrap_servers in the config file); "
+                    + "'tally up' starts an embedded broker instead");
+        }
+    }
+
+    /** Blocks until the JVM is asked to stop, then closes {@code parts} in order. */
+    static void awaitShutdown(final AutoCloseable... parts) throws InterruptedException {
+        closeOnShutdown(parts).await();
+    }
+
+    /** Closes {@code parts} in order when the JVM is asked to stop; the latch opens once they are closed. */
+    static CountDownLatch closeOnShutdown(final AutoCloseable... parts) {
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (AutoCloseable part : parts) {
+                try {
+                    part.close();
+                } catch (Exception e) {
+                    System.err.println("error while stopping " + part + ": " + e);
+                }
+            }
+            stopped.countDown();
+        }, "tally-shutdown"));
+        return stopped;
+    }
+
+    static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
+}
