@@ -1,0 +1,263 @@
+package dev.tally.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.tally.broker.EmbeddedKafkaBroker;
+import dev.tally.config.ConfigFile;
+import dev.tally.config.KafkaSettings;
+import dev.tally.gateway.GatewayConfig;
+import dev.tally.gateway.HmacVerifier;
+import dev.tally.processor.ProcessorConfig;
+import dev.tally.schemas.Json;
+import dev.tally.schemas.Topics;
+
+/**
+ * The whole pipeline on a real embedded broker: signed POSTs in, exact counts out over HTTP, and
+ * the counts survive restarting the processor.
+ */
+class PipelineIT {
+
+    private static final String SECRET = "it-secret";
+    private static final String CONFIG = """
+            gateway:
+              sources:
+                shop:
+                  secrets: [{env: IT_SHOP_SECRET}]
+            processor:
+              application_id: pipeline-it
+              counters:
+                - name: by_type
+                  group_by: [source, event_type]
+                  windows: [1m, 1h]
+                  grace: 1m
+                - name: by_plan
+                  filter: {event_type: [order.created]}
+                  group_by: [/payload/plan]
+                  windows: [1m]
+            """;
+    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+
+    @TempDir
+    static Path dataDir;
+
+    private static EmbeddedKafkaBroker broker;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Map<String, String> ENV = Map.of("IT_SHOP_SECRET", SECRET);
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.onFreePorts(dataDir.resolve("broker")));
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void shouldCountSignedDeliveriesExactlyOnceAndKeepCountsAcrossRestarts() throws Exception {
+        final Path stateDir = dataDir.resolve("state");
+        try (Pipeline pipeline = startPipeline(stateDir)) {
+            final String gateway = pipeline.gatewayUrl();
+            for (int i = 1; i <= 3; i++) {
+                assertThat(post(gateway, order("o" + i, "pro", T0.plusSeconds(i)))).isEqualTo(202);
+            }
+            assertThat(post(gateway, order("o4", "free", T0.plusSeconds(4)))).isEqualTo(202);
+            assertThat(post(gateway, event("r1", "order.refunded", T0.plusSeconds(70)))).isEqualTo(202);
+            // Retries of delivered events: accepted (the sender must stop retrying) but never counted twice.
+            assertThat(post(gateway, order("o1", "pro", T0.plusSeconds(1)))).isEqualTo(202);
+            assertThat(post(gateway, order("o4", "free", T0.plusSeconds(4)))).isEqualTo(202);
+            // A forged delivery and a broken body: rejected, not counted.
+            assertThat(postSigned(gateway, order("o9", "pro", T0), "wrong-secret")).isEqualTo(401);
+            assertThat(post(gateway, "{\"event_id\":\"o10\"}")).isEqualTo(400);
+            // A record no gateway would write goes to the dead-letter topic, and counting goes on.
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                    Map.of("bootstrap.servers", broker.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>(Topics.RAW.name(), "shop:poison", "not an envelope")).get();
+            }
+
+            awaitProcessed("pipeline-it");
+            final String query = pipeline.queryUrl();
+            assertThat(total(query, "by_type", "shop|order.created")).isEqualTo(4);
+            assertThat(total(query, "by_type", "shop|order.refunded")).isEqualTo(1);
+            assertThat(total(query, "by_plan", "pro")).isEqualTo(3);
+            assertThat(total(query, "by_plan", "free")).isEqualTo(1);
+            assertThat(windows(query, "by_type", "shop|order.created", "1m"))
+                    .containsExactly(T0 + "=4");
+            assertThat(windows(query, "by_type", "shop|order.refunded", "1m"))
+                    .containsExactly(T0.plusSeconds(60) + "=1");
+            assertThat(windows(query, "by_type", "shop|order.created", "1h"))
+                    .containsExactly(T0 + "=4");
+            assertThat(deadLetterValues()).containsExactly("not an envelope");
+        }
+
+        // Restart on the same state directory: same counts, and the dedupe store still knows o1.
+        try (Pipeline pipeline = startPipeline(stateDir)) {
+            pipeline.awaitRunning();
+            assertThat(total(pipeline.queryUrl(), "by_type", "shop|order.created")).isEqualTo(4);
+            assertThat(post(pipeline.gatewayUrl(), order("o1", "pro", T0.plusSeconds(1)))).isEqualTo(202);
+            assertThat(post(pipeline.gatewayUrl(), order("o5", "pro", T0.plusSeconds(5)))).isEqualTo(202);
+            awaitProcessed("pipeline-it");
+            assertThat(total(pipeline.queryUrl(), "by_type", "shop|order.created")).isEqualTo(5);
+            assertThat(total(pipeline.queryUrl(), "by_plan", "pro")).isEqualTo(4);
+        }
+
+        // Restart with the local state lost (a new machine): the stores are rebuilt from their changelogs.
+        try (Pipeline pipeline = startPipeline(dataDir.resolve("fresh-state"))) {
+            pipeline.awaitRunning();
+            assertThat(total(pipeline.queryUrl(), "by_type", "shop|order.created")).isEqualTo(5);
+            assertThat(windows(pipeline.queryUrl(), "by_type", "shop|order.created", "1m")).containsExactly(T0 + "=5");
+        }
+    }
+
+    private static Pipeline startPipeline(final Path stateDir) throws InterruptedException {
+        final ConfigFile file = ConfigFile.parse("PipelineIT", CONFIG);
+        final Map<String, String> env = new HashMap<>(ENV);
+        env.put("TALLY_GATEWAY_PORT", "0");
+        env.put("TALLY_QUERY_PORT", "0");
+        final KafkaSettings kafka = KafkaSettings.from(file, env).withBootstrapServers(broker.bootstrapServers());
+        final Pipeline pipeline = Pipeline.start(null, GatewayConfig.from(file, env).withKafka(kafka),
+                ProcessorConfig.from(file, env).withKafka(kafka).withStateDir(stateDir), env);
+        pipeline.awaitRunning();
+        return pipeline;
+    }
+
+    private static String order(final String id, final String plan, final Instant time) {
+        return """
+                {"event_id":"%s","event_type":"order.created","timestamp":"%s","schema_version":"1","payload":{"plan":"%s"}}"""
+                .formatted(id, time, plan);
+    }
+
+    private static String event(final String id, final String type, final Instant time) {
+        return """
+                {"event_id":"%s","event_type":"%s","timestamp":"%s","schema_version":"1"}""".formatted(id, type, time);
+    }
+
+    private static int post(final String gateway, final String body) throws Exception {
+        return postSigned(gateway, body, SECRET);
+    }
+
+    private static int postSigned(final String gateway, final String body, final String secret) throws Exception {
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        final HttpRequest request = HttpRequest.newBuilder(URI.create(gateway + "/webhooks/shop"))
+                .header("Content-Type", "application/json")
+                .header("X-Signature", HmacVerifier.sign(secret.getBytes(StandardCharsets.UTF_8), bytes))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static long total(final String query, final String counter, final String key) throws Exception {
+        return get(query + "/v1/counters/" + counter + "/total?key=" + encode(key)).get("total").asLong();
+    }
+
+    private static List<String> windows(final String query, final String counter, final String key, final String window)
+            throws Exception {
+        final JsonNode body = get(query + "/v1/counters/" + counter + "/counts?key=" + encode(key) + "&window=" + window
+                + "&from=" + T0.minus(Duration.ofHours(1)) + "&to=" + T0.plus(Duration.ofHours(1)));
+        final List<String> windows = new ArrayList<>();
+        body.get("windows").forEach(w -> windows.add(w.get("start").asText() + "=" + w.get("count").asLong()));
+        return windows;
+    }
+
+    private static JsonNode get(final String url) throws Exception {
+        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("GET %s: %s", url, response.body()).isEqualTo(200);
+        return Json.MAPPER.readTree(response.body());
+    }
+
+    private static String encode(final String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** Waits until the processor has committed every record of the raw topic (its lag is zero). */
+    private static void awaitProcessed(final String applicationId) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            awaitTrue(Duration.ofSeconds(60), () -> {
+                try {
+                    final Map<TopicPartition, OffsetAndMetadata> committed =
+                            admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
+                    final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                    for (int p = 0; p < 3; p++) {
+                        latest.put(new TopicPartition(Topics.RAW.name(), p), OffsetSpec.latest());
+                    }
+                    final var ends = admin.listOffsets(latest).all().get();
+                    return ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
+                            || committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue().offset());
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    private static List<String> deadLetterValues() {
+        final Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        final List<String> values = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(Set.of(Topics.DEAD_LETTER.name()));
+            final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (values.isEmpty() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    assertThat(r.headers().lastHeader("__streams.errors.exception")).as("error headers").isNotNull();
+                    values.add(new String(r.value(), StandardCharsets.UTF_8));
+                }
+            }
+            // Anything more that arrives shortly after would be a wrongly dead-lettered record.
+            consumer.poll(Duration.ofMillis(500)).forEach(r -> values.add(new String(r.value(), StandardCharsets.UTF_8)));
+        }
+        return values;
+    }
+
+    private static void awaitTrue(final Duration timeout, final BooleanSupplier condition) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + timeout);
+            }
+            Thread.sleep(100);
+        }
+    }
+}
