@@ -64,7 +64,8 @@ public final class CanonicalEventParser implements EventMapper {
                     .map(ValidationMessage::getMessage)
                     .sorted(Comparator.naturalOrder())
                     .findFirst().orElseThrow();
-            throw ProblemException.badRequest("The body does not match webhook-event.schema.json: " + first);
+            throw ProblemException.badRequest("The body does not match webhook-event.schema.json: "
+                    + first.replaceFirst("^: ", ""));
         }
         final JsonNode payload = body.path("payload");
         return List.of(new Envelope(
@@ -79,12 +80,18 @@ public final class CanonicalEventParser implements EventMapper {
     }
 
     private static Instant timestamp(final String text) {
+        final Instant time;
         try {
-            return OffsetDateTime.parse(text).toInstant();
+            time = OffsetDateTime.parse(text).toInstant();
         } catch (DateTimeParseException e) {
             throw ProblemException.badRequest("$.timestamp: '" + text
                     + "' is not an ISO 8601 date-time with a zone offset, such as 2026-11-22T10:15:30Z.");
         }
+        if (time.isBefore(Instant.EPOCH)) {
+            // Kafka Streams cannot window negative timestamps.
+            throw ProblemException.badRequest("$.timestamp: '" + text + "' is before 1970-01-01T00:00:00Z.");
+        }
+        return time;
     }
 
     private static String textOrNull(final JsonNode node) {

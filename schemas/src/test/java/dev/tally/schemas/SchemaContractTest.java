@@ -1,0 +1,64 @@
+package dev.tally.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.time.Instant;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+
+/** What the Java records write is what the published JSON Schemas describe. */
+class SchemaContractTest {
+
+    private static final Instant T = Instant.parse("2026-11-22T10:00:00Z");
+
+    @Test
+    void shouldWriteEnvelopesThatMatchTheirSchema() throws Exception {
+        final Envelope full = new Envelope("shop", "e1", "order.created", T, T.plusSeconds(1), "c1",
+                Json.MAPPER.createObjectNode().put("plan", "pro"), "1");
+        final Envelope minimal = new Envelope("shop", "e2", "t", T, T, null, null, null);
+        assertThat(schema("envelope.schema.json").validate(toJson(full, Topics.RAW))).isEmpty();
+        assertThat(schema("envelope.schema.json").validate(toJson(minimal, Topics.RAW))).isEmpty();
+        assertThat(Topics.RAW.valueSerde().deserializer().deserialize("t",
+                Topics.RAW.valueSerde().serializer().serialize("t", full))).isEqualTo(full);
+    }
+
+    @Test
+    void shouldWriteCountUpdatesThatMatchTheirSchema() throws Exception {
+        final CountUpdate windowed = new CountUpdate("c", "shop|pro", "1m", T, T.plusSeconds(60), 3);
+        final CountUpdate total = new CountUpdate("c", "shop|pro", CountUpdate.ALL_TIME, null, null, 9);
+        assertThat(schema("count-update.schema.json").validate(toJson(windowed, Topics.COUNT_UPDATES))).isEmpty();
+        assertThat(schema("count-update.schema.json").validate(toJson(total, Topics.COUNT_UPDATES))).isEmpty();
+    }
+
+    @Test
+    void shouldWriteProblemsThatMatchTheirSchema() throws Exception {
+        final Problem problem = Problem.of(401, "bad-signature", "Signature verification failed", "no").at("/webhooks/x");
+        assertThat(schema("problem.schema.json").validate(Json.MAPPER.readTree(problem.toJson()))).isEmpty();
+    }
+
+    @Test
+    void shouldRejectAnEnvelopeWithoutAnEventId() throws Exception {
+        final JsonNode broken = Json.MAPPER.readTree("{\"source\":\"s\",\"event_type\":\"t\",\"event_time\":\"2026-11-22T10:00:00Z\","
+                + "\"received_at\":\"2026-11-22T10:00:00Z\"}");
+        assertThat(schema("envelope.schema.json").validate(broken)).isNotEmpty();
+    }
+
+    private static <V> JsonNode toJson(final V value, final Topics.Topic<?, V> topic) throws Exception {
+        assertThat(topic.schema()).isNotNull();
+        return Json.MAPPER.readTree(topic.valueSerde().serializer().serialize(topic.name(), value));
+    }
+
+    private static JsonSchema schema(final String name) throws Exception {
+        try (InputStream in = SchemaContractTest.class.getResourceAsStream("/schemas/" + name)) {
+            return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                    .getSchema(in, SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build());
+        }
+    }
+}
