@@ -61,8 +61,4 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
     public GatewayConfig withKafka(final KafkaSettings kafka) {
         return new GatewayConfig(host, port, ackTimeout, maxBodyBytes, sources, kafka);
     }
-
-    public GatewayConfig withPort(final int newPort) {
-        return new GatewayConfig(host, newPort, ackTimeout, maxBodyBytes, sources, kafka);
-    }
 }

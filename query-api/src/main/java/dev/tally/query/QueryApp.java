@@ -52,7 +52,7 @@ public final class QueryApp implements AutoCloseable {
     }
 
     public static HostInfo advertised(final ProcessorConfig config) {
-        return new HostInfo(config.queryHost(), config.queryPort());
+        return new HostInfo(config.advertisedHost(), config.queryPort());
     }
 
     public QueryApp start() {

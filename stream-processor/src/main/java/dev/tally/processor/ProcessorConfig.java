@@ -25,11 +25,13 @@ import dev.tally.config.KafkaSettings;
  * @param counters       what to count
  * @param queryHost      the query API's bind address ({@code TALLY_QUERY_HOST}, default 127.0.0.1)
  * @param queryPort      the query API's port ({@code TALLY_QUERY_PORT}, default 8081)
+ * @param advertisedHost the host other instances reach this query API at ({@code TALLY_QUERY_ADVERTISED_HOST},
+ *                       default the bind address); set it when binding 0.0.0.0 in a container
  * @param kafka          where Kafka is and how topics are created
  */
 public record ProcessorConfig(String applicationId, Path stateDir, Duration dedupeHorizon, Duration queryHistory,
                               Duration commitInterval, List<Counter> counters, String queryHost, int queryPort,
-                              KafkaSettings kafka) {
+                              String advertisedHost, KafkaSettings kafka) {
 
     /** The default window sizes of a counter that lists none. */
     public static final List<Duration> DEFAULT_WINDOWS = List.of(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1));
@@ -44,7 +46,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
         }
     }
 
-    private record QuerySection(String host, Integer port) {
+    private record QuerySection(String host, Integer port, String advertisedHost) {
     }
 
     public ProcessorConfig {
@@ -80,6 +82,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
         if (counters.isEmpty()) {
             throw new ConfigException(file.origin() + ": configure at least one counter under processor.counters");
         }
+        final String queryHost = env.getOrDefault("TALLY_QUERY_HOST", q.host() == null ? "127.0.0.1" : q.host());
         return new ProcessorConfig(
                 s.applicationId() == null ? "tally" : s.applicationId(),
                 Path.of(env.getOrDefault("TALLY_STATE_DIR", s.stateDir() == null ? "data/state" : s.stateDir())),
@@ -87,8 +90,9 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                 s.queryHistory() == null ? Duration.ofDays(7) : s.queryHistory(),
                 s.commitInterval() == null ? Duration.ofMillis(100) : s.commitInterval(),
                 counters,
-                env.getOrDefault("TALLY_QUERY_HOST", q.host() == null ? "127.0.0.1" : q.host()),
+                queryHost,
                 Env.port(env, "TALLY_QUERY_PORT", q.port(), 8081),
+                env.getOrDefault("TALLY_QUERY_ADVERTISED_HOST", q.advertisedHost() == null ? queryHost : q.advertisedHost()),
                 KafkaSettings.from(file, env));
     }
 
@@ -98,16 +102,11 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
 
     public ProcessorConfig withKafka(final KafkaSettings newKafka) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, queryHistory, commitInterval, counters,
-                queryHost, queryPort, newKafka);
+                queryHost, queryPort, advertisedHost, newKafka);
     }
 
     public ProcessorConfig withStateDir(final Path dir) {
         return new ProcessorConfig(applicationId, dir, dedupeHorizon, queryHistory, commitInterval, counters,
-                queryHost, queryPort, kafka);
-    }
-
-    public ProcessorConfig withQueryPort(final int port) {
-        return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, queryHistory, commitInterval, counters,
-                queryHost, port, kafka);
+                queryHost, queryPort, advertisedHost, kafka);
     }
 }

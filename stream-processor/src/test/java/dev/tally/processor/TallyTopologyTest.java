@@ -48,7 +48,7 @@ class TallyTopologyTest {
 
     private void start(final Counter... counters) {
         final ProcessorConfig config = new ProcessorConfig("test", stateDir, Duration.ofHours(24), Duration.ofDays(7),
-                Duration.ofMillis(100), List.of(counters), "127.0.0.1", 0,
+                Duration.ofMillis(100), List.of(counters), "127.0.0.1", 0, "127.0.0.1",
                 new KafkaSettings(Map.of("bootstrap.servers", "unused:9092"), TopicSettings.EMBEDDED));
         final Properties props = ProcessorApp.streamsProperties(config);
         driver = new TopologyTestDriver(TallyTopology.build(config), props);
