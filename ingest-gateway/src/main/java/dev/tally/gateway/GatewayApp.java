@@ -10,12 +10,11 @@ import java.util.concurrent.CompletionException;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.json.JavalinJackson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.tally.http.HttpSupport;
 import dev.tally.schemas.Envelope;
-import dev.tally.schemas.Json;
 import dev.tally.schemas.Problem;
 import dev.tally.schemas.ProblemException;
 import dev.tally.schemas.TopicAdmin;
@@ -56,21 +55,11 @@ public final class GatewayApp implements AutoCloseable {
     public GatewayApp start() {
         TopicAdmin.ensureTopics(config.kafka().clientProperties(), config.kafka().topics(), List.of(Topics.RAW), 30_000);
         http = Javalin.create(c -> {
-            c.jetty.host = config.host();
-            c.jetty.port = config.port();
+            HttpSupport.configure(c, config.host(), config.port(), "Deliver webhooks with POST /webhooks/{source}.");
             c.http.maxRequestSize = config.maxBodyBytes();
-            c.startup.showJavalinBanner = false;
-            c.jsonMapper(new JavalinJackson(Json.MAPPER, false));
             c.routes.post("/webhooks/{source}", this::ingest);
             c.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "up")));
             c.routes.get("/readyz", this::ready);
-            c.routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e));
-            c.routes.error(404, ctx -> {
-                if (!Problem.CONTENT_TYPE.equals(ctx.res().getContentType())) {
-                    problem(ctx, ProblemException.notFound("no-route", "No route " + ctx.method() + " " + ctx.path()
-                            + ". Deliver webhooks with POST /webhooks/{source}."));
-                }
-            });
         }).start();
         LOG.info("gateway listening on http://{}:{} for sources {}", config.host(), http.port(), sources.keySet());
         return this;
@@ -94,7 +83,7 @@ public final class GatewayApp implements AutoCloseable {
             if (error != null) {
                 final Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 LOG.warn("source={} event_id={} not acknowledged by Kafka: {}", name, events.get(0).eventId(), cause.getMessage());
-                problem(ctx, cause instanceof ProblemException p ? p : new KafkaUnavailableException(config.ackTimeout(), cause));
+                HttpSupport.problem(ctx, cause instanceof ProblemException p ? p : new KafkaUnavailableException(config.ackTimeout(), cause));
             } else {
                 final Map<String, Object> body = new LinkedHashMap<>();
                 body.put("status", "accepted");
@@ -111,16 +100,8 @@ public final class GatewayApp implements AutoCloseable {
         if (problem == null) {
             ctx.json(Map.of("status", "ready"));
         } else {
-            problem(ctx, new ProblemException(Problem.of(503, "not-ready", "Not ready", problem), Duration.ofSeconds(5), null));
+            throw new ProblemException(Problem.of(503, "not-ready", "Not ready", problem), Duration.ofSeconds(5), null);
         }
-    }
-
-    private static void problem(final Context ctx, final ProblemException e) {
-        final Problem p = e.problem().at(ctx.path());
-        if (e.retryAfter() != null) {
-            ctx.header("Retry-After", String.valueOf(Math.max(1, e.retryAfter().toSeconds())));
-        }
-        ctx.status(p.status()).contentType(Problem.CONTENT_TYPE).result(p.toJson());
     }
 
     @Override

@@ -65,6 +65,13 @@ class GatewayIT {
             assertThat(new String(record.headers().lastHeader("tally.source").value(), StandardCharsets.UTF_8)).isEqualTo("shop");
             assertThat(new String(record.headers().lastHeader("tally.secret-index").value(), StandardCharsets.UTF_8)).isEqualTo("0");
 
+            final HttpResponse<String> tooLarge = post(base, DeliveryScenario.valid().withBody("x".repeat(2 * 1024 * 1024)).build());
+            assertThat(tooLarge.statusCode()).isEqualTo(413);
+            assertThat(tooLarge.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            final HttpResponse<String> noRoute = get(base + "/webhooks/shop");
+            assertThat(noRoute.statusCode()).isEqualTo(404);
+            assertThat(noRoute.body()).contains("POST /webhooks/{source}");
+
             broker.close();
 
             final long start = System.nanoTime();

@@ -126,6 +126,16 @@ class PipelineIT {
             assertThat(windows(query, "by_type", "shop|order.created", "1h"))
                     .containsExactly(T0 + "=4");
             assertThat(deadLetterValues()).containsExactly("not an envelope");
+
+            assertThat(status(query + "/v1/counters/nope/total?key=x")).isEqualTo(404);
+            assertThat(status(query + "/v1/counters/by_type/total")).isEqualTo(400);
+            assertThat(status(query + "/v1/counters/by_type/counts?key=x&window=5m")).isEqualTo(400);
+            assertThat(status(query + "/v1/counters/by_type/counts?key=x&from=yesterday")).isEqualTo(400);
+            assertThat(status(query + "/v1/counters/by_type/counts?key=x&from=2026-11-22T11:00:00Z&to=2026-11-22T10:00:00Z"))
+                    .isEqualTo(400);
+            assertThat(total(query, "by_type", "never-seen")).isZero();
+            assertThat(get(query + "/v1/counters").get("counters").get(0).get("key_format").asText())
+                    .isEqualTo("source|event_type");
         }
 
         // Restart on the same state directory: same counts, and the dedupe store still knows o1.
@@ -202,6 +212,13 @@ class PipelineIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("GET %s: %s", url, response.body()).isEqualTo(200);
         return Json.MAPPER.readTree(response.body());
+    }
+
+    private static int status(final String url) throws Exception {
+        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        return response.statusCode();
     }
 
     private static String encode(final String s) {

@@ -10,16 +10,15 @@ import java.util.Map;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.json.JavalinJackson;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tally.config.Durations;
+import dev.tally.http.HttpSupport;
 import dev.tally.processor.Counter;
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.schemas.GroupKey;
-import dev.tally.schemas.Json;
 import dev.tally.schemas.Problem;
 import dev.tally.schemas.ProblemException;
 
@@ -57,22 +56,12 @@ public final class QueryApp implements AutoCloseable {
 
     public QueryApp start() {
         http = Javalin.create(c -> {
-            c.jetty.host = config.queryHost();
-            c.jetty.port = config.queryPort();
-            c.startup.showJavalinBanner = false;
-            c.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            HttpSupport.configure(c, config.queryHost(), config.queryPort(), "See GET /v1/counters.");
             c.routes.get("/v1/counters", this::listCounters);
             c.routes.get("/v1/counters/{counter}/counts", this::windowCounts);
             c.routes.get("/v1/counters/{counter}/total", this::total);
             c.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "up")));
             c.routes.get("/readyz", this::ready);
-            c.routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e));
-            c.routes.error(404, ctx -> {
-                if (!Problem.CONTENT_TYPE.equals(ctx.res().getContentType())) {
-                    problem(ctx, ProblemException.notFound("no-route", "No route " + ctx.method() + " " + ctx.path()
-                            + ". See GET /v1/counters."));
-                }
-            });
         }).start();
         LOG.info("query API listening on http://{}:{}", config.queryHost(), http.port());
         return this;
@@ -172,14 +161,6 @@ public final class QueryApp implements AutoCloseable {
             throw ProblemException.badRequest("'" + name + "' must be an ISO 8601 date-time with an offset "
                     + "(2026-11-22T10:15:00Z) or epoch milliseconds, got '" + text + "'.");
         }
-    }
-
-    private static void problem(final Context ctx, final ProblemException e) {
-        final Problem p = e.problem().at(ctx.path());
-        if (e.retryAfter() != null) {
-            ctx.header("Retry-After", String.valueOf(Math.max(1, e.retryAfter().toSeconds())));
-        }
-        ctx.status(p.status()).contentType(Problem.CONTENT_TYPE).result(p.toJson());
     }
 
     @Override
