@@ -21,10 +21,33 @@ public final class Topics {
             "webhooks.raw", Serdes.String(), new JsonSerde<>(Envelope.class),
             "envelope.schema.json", "verified webhook events, written by the gateway after its signature check");
 
+    /**
+     * The deduplicated events in event-time order (per partition), released after the reorder
+     * delay. Key {@code source:event_id}; value {@link Envelope}; record timestamp = event time.
+     */
+    public static final Topic<String, Envelope> ORDERED = new Topic<>(
+            "events.ordered", Serdes.String(), new JsonSerde<>(Envelope.class),
+            "envelope.schema.json", "deduplicated events in event-time order, for data teams");
+
     /** Every change of a windowed count or total. Key {@link CountUpdate#topicKey()}; value {@link CountUpdate}. */
     public static final Topic<String, CountUpdate> COUNT_UPDATES = new Topic<>(
             "counts.updates", Serdes.String(), new JsonSerde<>(CountUpdate.class),
             "count-update.schema.json", "each change of a counter's windowed count or all-time total");
+
+    /** Exactly one record per window, once it closed (end + grace). Same key and value as {@link #COUNT_UPDATES}. */
+    public static final Topic<String, CountUpdate> COUNT_FINAL = new Topic<>(
+            "counts.final", Serdes.String(), new JsonSerde<>(CountUpdate.class),
+            "count-update.schema.json", "each window's final count, once, after the window closed");
+
+    /** Events that missed a closed window. Key {@code source:event_id}; value {@link LateEvent}. */
+    public static final Topic<String, LateEvent> LATE = new Topic<>(
+            "events.late", Serdes.String(), new JsonSerde<>(LateEvent.class),
+            "late-event.schema.json", "events that arrived after their window closed, with the window they missed");
+
+    /** Thresholds reached. Key {@link Alert#topicKey()}; value {@link Alert}. */
+    public static final Topic<String, Alert> ALERTS = new Topic<>(
+            "alerts", Serdes.String(), new JsonSerde<>(Alert.class),
+            "alert.schema.json", "a key's count in a window first reached a configured threshold");
 
     /**
      * Records the processor could not read (not JSON, not an envelope). Key and value are the
@@ -34,7 +57,7 @@ public final class Topics {
             "tally.deadletter", Serdes.ByteArray(), Serdes.ByteArray(),
             null, "records the processor could not read, with error headers");
 
-    public static final List<Topic<?, ?>> ALL = List.of(RAW, COUNT_UPDATES, DEAD_LETTER);
+    public static final List<Topic<?, ?>> ALL = List.of(RAW, ORDERED, COUNT_UPDATES, COUNT_FINAL, LATE, ALERTS, DEAD_LETTER);
 
     private Topics() {
     }

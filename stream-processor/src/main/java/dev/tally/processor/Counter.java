@@ -3,6 +3,7 @@ package dev.tally.processor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,9 +25,21 @@ import dev.tally.schemas.GroupKey;
  *                   into the payload written {@code /payload/...}
  * @param windows    tumbling window sizes
  * @param grace      how long after a window's end late events are still counted in it
+ * @param payload    count only events whose payload has one of the listed values at each JSON pointer
+ *                   (pointers relative to the payload, such as {@code /plan}); empty: no payload filter
+ * @param deltas     what each event type adds to the count (such as {@code member.left: -1}); types not
+ *                   listed add 1
+ * @param thresholds counts that, when a key's count in a window first reaches them, emit one alert
  */
 public record Counter(String name, Set<String> sources, Set<String> eventTypes, List<String> groupBy,
-                      List<Duration> windows, Duration grace) {
+                      List<Duration> windows, Duration grace, Map<String, Set<String>> payload,
+                      Map<String, Long> deltas, List<Long> thresholds) {
+
+    /** A counter with no payload filter, deltas or thresholds. */
+    public Counter(final String name, final Set<String> sources, final Set<String> eventTypes, final List<String> groupBy,
+                   final List<Duration> windows, final Duration grace) {
+        this(name, sources, eventTypes, groupBy, windows, grace, Map.of(), Map.of(), List.of());
+    }
 
     static final Set<String> ENVELOPE_FIELDS = Set.of("source", "event_type", "entity_id", "schema_version");
     private static final String PAYLOAD_POINTER = "/payload";
@@ -39,6 +52,15 @@ public record Counter(String name, Set<String> sources, Set<String> eventTypes, 
         eventTypes = Set.copyOf(eventTypes);
         groupBy = List.copyOf(groupBy);
         windows = List.copyOf(windows);
+        payload = Map.copyOf(payload);
+        deltas = Map.copyOf(deltas);
+        thresholds = thresholds.stream().sorted().distinct().toList();
+        for (String pointer : payload.keySet()) {
+            if (!pointer.startsWith("/")) {
+                throw new ConfigException("counter '" + name + "': payload filter keys are JSON pointers into the payload, "
+                        + "such as /plan; got '" + pointer + "'");
+            }
+        }
         if (groupBy.isEmpty()) {
             throw new ConfigException("counter '" + name + "': group_by needs at least one field");
         }
@@ -65,8 +87,22 @@ public record Counter(String name, Set<String> sources, Set<String> eventTypes, 
     }
 
     public boolean matches(final Envelope event) {
-        return (sources.isEmpty() || sources.contains(event.source()))
-                && (eventTypes.isEmpty() || eventTypes.contains(event.eventType()));
+        if (!(sources.isEmpty() || sources.contains(event.source()))
+                || !(eventTypes.isEmpty() || eventTypes.contains(event.eventType()))) {
+            return false;
+        }
+        for (Map.Entry<String, Set<String>> filter : payload.entrySet()) {
+            final String value = text(event.payload() == null ? null : event.payload().at(filter.getKey()));
+            if (value == null || !filter.getValue().contains(value)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** What the event adds to the count. */
+    public long delta(final Envelope event) {
+        return deltas.getOrDefault(event.eventType(), 1L);
     }
 
     /** The event's group key; absent values are empty strings (see {@link GroupKey}). */
@@ -98,9 +134,15 @@ public record Counter(String name, Set<String> sources, Set<String> eventTypes, 
                 if (event.payload() == null) {
                     yield null;
                 }
-                final JsonNode node = event.payload().at(field.substring(PAYLOAD_POINTER.length()));
-                yield node.isMissingNode() || node.isNull() ? null : node.isValueNode() ? node.asText() : node.toString();
+                yield text(event.payload().at(field.substring(PAYLOAD_POINTER.length())));
             }
         };
+    }
+
+    private static String text(final JsonNode node) {
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        return node.isValueNode() ? node.asText() : node.toString();
     }
 }

@@ -2,7 +2,9 @@ package dev.tally.processor;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.Function;
 
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -16,36 +18,39 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 import dev.tally.schemas.Envelope;
 
 /**
- * Drops every delivery of an event after the first, by (source, event id) over the dedupe horizon.
+ * Drops every delivery of an event after the first, by (source, event id) over the source's dedupe
+ * horizon, and counts the drops in the {@code duplicates-total} metric (group {@code stream-tally-metrics}).
  *
  * <p>Reads and forwards records keyed {@code source:event_id} with {@link Envelope} values. Owns the
  * persistent window store {@link StoreNames#DEDUPE}: an id is kept from its first receive time for
- * the horizon and purged with its store segment afterwards, so the store's size is bounded by the
- * traffic of one horizon. The horizon runs on receive time (when the gateway got each delivery),
+ * the longest configured horizon and purged with its store segment afterwards, so the store's size is
+ * bounded by the traffic of one horizon. The horizon runs on receive time (when the gateway got each delivery),
  * because that is the span over which senders retry.
  */
 public final class DedupeProcessor implements Processor<String, Envelope, String, Envelope> {
 
-    private final Duration horizon;
+    private final Function<String, Duration> horizonOf;
     private ProcessorContext<String, Envelope> context;
     private WindowStore<String, Long> seen;
+    private Sensor duplicates;
 
-    DedupeProcessor(final Duration horizon) {
-        this.horizon = horizon;
+    DedupeProcessor(final Function<String, Duration> horizonOf) {
+        this.horizonOf = horizonOf;
     }
 
-    /** The supplier the topology adds; it declares the store. */
-    public static ProcessorSupplier<String, Envelope, String, Envelope> supplier(final Duration horizon) {
+    /** The supplier the topology adds; it declares the store, kept for the longest horizon. */
+    public static ProcessorSupplier<String, Envelope, String, Envelope> supplier(final Function<String, Duration> horizonOf,
+                                                                                final Duration longestHorizon) {
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, Envelope, String, Envelope> get() {
-                return new DedupeProcessor(horizon);
+                return new DedupeProcessor(horizonOf);
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
                 return Set.of(Stores.windowStoreBuilder(
-                        Stores.persistentWindowStore(StoreNames.DEDUPE, horizon, horizon, false),
+                        Stores.persistentWindowStore(StoreNames.DEDUPE, longestHorizon, longestHorizon, false),
                         Serdes.String(), Serdes.Long()));
             }
         };
@@ -55,20 +60,22 @@ public final class DedupeProcessor implements Processor<String, Envelope, String
     public void init(final ProcessorContext<String, Envelope> context) {
         this.context = context;
         this.seen = context.getStateStore(StoreNames.DEDUPE);
+        this.duplicates = TallyMetrics.sensor(context, "dedupe", "duplicates");
     }
 
     @Override
     public void process(final Record<String, Envelope> record) {
         final String id = record.key();
         final long receivedAt = record.value().receivedAt().toEpochMilli();
-        if (seenWithinHorizon(id, receivedAt)) {
+        if (seenWithinHorizon(id, receivedAt, horizonOf.apply(record.value().source()))) {
+            duplicates.record();
             return;
         }
         seen.put(id, receivedAt, receivedAt);
         context.forward(record);
     }
 
-    private boolean seenWithinHorizon(final String id, final long receivedAt) {
+    private boolean seenWithinHorizon(final String id, final long receivedAt, final Duration horizon) {
         // A retry arrives after the first delivery; a delivery that overtook the first one is still
         // within the horizon of it.
         try (WindowStoreIterator<Long> it = seen.fetch(id, receivedAt - horizon.toMillis(), receivedAt + horizon.toMillis())) {

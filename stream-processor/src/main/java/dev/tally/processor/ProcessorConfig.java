@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 import dev.tally.config.ConfigException;
 import dev.tally.config.ConfigFile;
@@ -20,6 +21,10 @@ import dev.tally.config.KafkaSettings;
  * @param applicationId  Kafka Streams application id: consumer group and prefix of internal topics (default {@code tally})
  * @param stateDir       where RocksDB keeps the state stores ({@code TALLY_STATE_DIR}, default {@code data/state})
  * @param dedupeHorizon  how long an event id is remembered to drop its duplicates (default 24h)
+ * @param dedupeHorizons per-source horizons that replace the default (senders retry over different spans)
+ * @param reorderDelay   how long events wait to be released in event-time order (default 5s)
+ * @param idleAdvance    after how much wall-clock silence the processor's time follows the wall clock,
+ *                       so buffers drain and windows close when traffic stops (default 2s)
  * @param queryHistory   how far back windowed counts stay queryable (default 7d)
  * @param commitInterval how often results are committed and emitted (default 100ms, the exactly-once default)
  * @param counters       what to count
@@ -29,20 +34,23 @@ import dev.tally.config.KafkaSettings;
  *                       default the bind address); set it when binding 0.0.0.0 in a container
  * @param kafka          where Kafka is and how topics are created
  */
-public record ProcessorConfig(String applicationId, Path stateDir, Duration dedupeHorizon, Duration queryHistory,
-                              Duration commitInterval, List<Counter> counters, String queryHost, int queryPort,
+public record ProcessorConfig(String applicationId, Path stateDir, Duration dedupeHorizon,
+                              Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
+                              Duration queryHistory, Duration commitInterval, List<Counter> counters, String queryHost, int queryPort,
                               String advertisedHost, KafkaSettings kafka) {
 
     /** The default window sizes of a counter that lists none. */
     public static final List<Duration> DEFAULT_WINDOWS = List.of(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1));
     public static final Duration DEFAULT_GRACE = Duration.ofMinutes(1);
 
-    private record Section(String applicationId, String stateDir, Duration dedupeHorizon, Duration queryHistory,
-                           Duration commitInterval, List<CounterSection> counters) {
+    private record Section(String applicationId, String stateDir, Duration dedupeHorizon,
+                           Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
+                           Duration queryHistory, Duration commitInterval, List<CounterSection> counters) {
     }
 
-    private record CounterSection(String name, Filter filter, List<String> groupBy, List<Duration> windows, Duration grace) {
-        record Filter(List<String> source, List<String> eventType) {
+    private record CounterSection(String name, Filter filter, List<String> groupBy, List<Duration> windows, Duration grace,
+                                  Map<String, Long> deltas, List<Long> thresholds) {
+        record Filter(List<String> source, List<String> eventType, Map<String, List<String>> payload) {
         }
     }
 
@@ -51,6 +59,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
 
     public ProcessorConfig {
         counters = List.copyOf(counters);
+        dedupeHorizons = Map.copyOf(dedupeHorizons);
         for (Counter c : counters) {
             for (Duration size : c.windows()) {
                 if (queryHistory.compareTo(size.plus(c.grace())) < 0) {
@@ -67,13 +76,20 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
         final List<Counter> counters = new ArrayList<>();
         final Set<String> names = new HashSet<>();
         for (CounterSection c : s.counters() == null ? List.<CounterSection>of() : s.counters()) {
-            final CounterSection.Filter f = c.filter() == null ? new CounterSection.Filter(null, null) : c.filter();
+            final CounterSection.Filter f = c.filter() == null ? new CounterSection.Filter(null, null, null) : c.filter();
+            final Map<String, Set<String>> payload = new TreeMap<>();
+            if (f.payload() != null) {
+                f.payload().forEach((pointer, values) -> payload.put(pointer, Set.copyOf(values)));
+            }
             final Counter counter = new Counter(c.name(),
                     Set.copyOf(f.source() == null ? List.of() : f.source()),
                     Set.copyOf(f.eventType() == null ? List.of() : f.eventType()),
                     c.groupBy() == null ? List.of() : c.groupBy(),
                     c.windows() == null ? DEFAULT_WINDOWS : c.windows(),
-                    c.grace() == null ? DEFAULT_GRACE : c.grace());
+                    c.grace() == null ? DEFAULT_GRACE : c.grace(),
+                    payload,
+                    c.deltas() == null ? Map.of() : c.deltas(),
+                    c.thresholds() == null ? List.of() : c.thresholds());
             if (!names.add(counter.name())) {
                 throw new ConfigException(file.origin() + ": two counters are named '" + counter.name() + "'");
             }
@@ -87,6 +103,9 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                 s.applicationId() == null ? "tally" : s.applicationId(),
                 Path.of(env.getOrDefault("TALLY_STATE_DIR", s.stateDir() == null ? "data/state" : s.stateDir())),
                 s.dedupeHorizon() == null ? Duration.ofHours(24) : s.dedupeHorizon(),
+                s.dedupeHorizons() == null ? Map.of() : s.dedupeHorizons(),
+                s.reorderDelay() == null ? Duration.ofSeconds(5) : s.reorderDelay(),
+                s.idleAdvance() == null ? Duration.ofSeconds(2) : s.idleAdvance(),
                 s.queryHistory() == null ? Duration.ofDays(7) : s.queryHistory(),
                 s.commitInterval() == null ? Duration.ofMillis(100) : s.commitInterval(),
                 counters,
@@ -96,17 +115,22 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                 KafkaSettings.from(file, env));
     }
 
+    /** The dedupe horizon of events from {@code source}. */
+    public Duration dedupeHorizon(final String source) {
+        return dedupeHorizons.getOrDefault(source, dedupeHorizon);
+    }
+
     public Counter counter(final String name) {
         return counters.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
     }
 
     public ProcessorConfig withKafka(final KafkaSettings newKafka) {
-        return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, queryHistory, commitInterval, counters,
+        return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance, queryHistory, commitInterval, counters,
                 queryHost, queryPort, advertisedHost, newKafka);
     }
 
     public ProcessorConfig withStateDir(final Path dir) {
-        return new ProcessorConfig(applicationId, dir, dedupeHorizon, queryHistory, commitInterval, counters,
+        return new ProcessorConfig(applicationId, dir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance, queryHistory, commitInterval, counters,
                 queryHost, queryPort, advertisedHost, kafka);
     }
 }

@@ -18,6 +18,19 @@ public final class StoreNames {
         return "counts." + counter.name() + "." + Durations.format(size);
     }
 
+    /** Event ids waiting to be released in event-time order: key (event time, id), value envelope. */
+    public static final String REORDER = "reorder";
+
+    /** The highest count each window of one size has reached, to alert only once per threshold. */
+    public static String peak(final Counter counter, final Duration size) {
+        return "peaks." + counter.name() + "." + Durations.format(size);
+    }
+
+    /** One counter's stage time and how far its windows were finalized. */
+    public static String clock(final Counter counter) {
+        return "clock." + counter.name();
+    }
+
     /** All-time totals of one counter, such as {@code totals.by_type}. */
     public static String total(final Counter counter) {
         return "totals." + counter.name();

@@ -7,14 +7,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -25,36 +24,39 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.tally.config.KafkaSettings;
+import dev.tally.schemas.Alert;
 import dev.tally.schemas.CountUpdate;
 import dev.tally.schemas.Envelope;
 import dev.tally.schemas.Json;
+import dev.tally.schemas.LateEvent;
 import dev.tally.schemas.TopicSettings;
 import dev.tally.schemas.Topics;
 
+/** The real topology under TopologyTestDriver, one rule per test. */
 class TallyTopologyTest {
 
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+    private static final Duration ONE_MINUTE = Duration.ofMinutes(1);
     private static final Counter BY_TYPE = new Counter("by_type", Set.of(), Set.of(), List.of("event_type"),
-            List.of(Duration.ofMinutes(1), Duration.ofHours(1)), Duration.ofSeconds(30));
-    private static final Counter BY_PLAN = new Counter("by_plan", Set.of("shop"), Set.of("order.created"),
-            List.of("source", "/payload/plan"), List.of(Duration.ofMinutes(1)), Duration.ZERO);
+            List.of(ONE_MINUTE, Duration.ofHours(1)), Duration.ofSeconds(30));
 
     @TempDir
     Path stateDir;
 
     private TopologyTestDriver driver;
     private TestInputTopic<String, Envelope> raw;
-    private TestOutputTopic<String, CountUpdate> updates;
 
     private void start(final Counter... counters) {
-        final ProcessorConfig config = new ProcessorConfig("test", stateDir, Duration.ofHours(24), Duration.ofDays(7),
-                Duration.ofMillis(100), List.of(counters), "127.0.0.1", 0, "127.0.0.1",
+        start(Map.of(), counters);
+    }
+
+    private void start(final Map<String, Duration> horizons, final Counter... counters) {
+        final ProcessorConfig config = new ProcessorConfig("test", stateDir, Duration.ofHours(24), horizons,
+                Duration.ofSeconds(5), Duration.ofSeconds(3), Duration.ofDays(7), Duration.ofMillis(100),
+                List.of(counters), "127.0.0.1", 0, "127.0.0.1",
                 new KafkaSettings(Map.of("bootstrap.servers", "unused:9092"), TopicSettings.EMBEDDED));
-        final Properties props = ProcessorApp.streamsProperties(config);
-        driver = new TopologyTestDriver(TallyTopology.build(config), props);
+        driver = new TopologyTestDriver(TallyTopology.build(config), ProcessorApp.streamsProperties(config), T0);
         raw = driver.createInputTopic(Topics.RAW.name(), Topics.RAW.keySerde().serializer(), Topics.RAW.valueSerde().serializer());
-        updates = driver.createOutputTopic(Topics.COUNT_UPDATES.name(), Topics.COUNT_UPDATES.keySerde().deserializer(),
-                Topics.COUNT_UPDATES.valueSerde().deserializer());
     }
 
     @AfterEach
@@ -70,8 +72,9 @@ class TallyTopologyTest {
         send(event("e1", "push", T0.plusSeconds(5)), T0.plusSeconds(5));
         send(event("e1", "push", T0.plusSeconds(5)), T0.plusSeconds(65)); // the sender's retry a minute later
         send(event("e2", "push", T0.plusSeconds(6)), T0.plusSeconds(66));
+        drain();
 
-        assertThat(windowCount(BY_TYPE, Duration.ofMinutes(1), "push", T0)).isEqualTo(2L);
+        assertThat(windowCount(BY_TYPE, ONE_MINUTE, "push", T0)).isEqualTo(2L);
         assertThat(total(BY_TYPE, "push")).isEqualTo(2L);
     }
 
@@ -80,6 +83,7 @@ class TallyTopologyTest {
         start(BY_TYPE);
         send(event("a", "e1", "push", T0), T0);
         send(event("b", "e1", "push", T0), T0);
+        drain();
 
         assertThat(total(BY_TYPE, "push")).isEqualTo(2L);
     }
@@ -88,37 +92,56 @@ class TallyTopologyTest {
     void shouldCountAnEventAfterTheDedupeHorizonAgain() {
         start(BY_TYPE);
         send(event("e1", "push", T0), T0);
-        send(event("e1", "push", T0), T0.plus(Duration.ofHours(25)));
+        send(event("e1", "push", T0.plusSeconds(1)), T0.plus(Duration.ofHours(25)));
+        drain();
 
         assertThat(total(BY_TYPE, "push")).isEqualTo(2L);
     }
 
     @Test
+    void shouldUseEachSourcesOwnDedupeHorizon() {
+        start(Map.of("slack", Duration.ofMinutes(10)), BY_TYPE);
+        send(event("slack", "e1", "push", T0), T0);
+        send(event("slack", "e1", "push", T0), T0.plus(Duration.ofMinutes(11)));  // past slack's 10 minutes
+        send(event("stripe", "e1", "push", T0), T0);
+        send(event("stripe", "e1", "push", T0), T0.plus(Duration.ofMinutes(11))); // within the default 24 h
+        drain();
+
+        assertThat(total(BY_TYPE, "push")).isEqualTo(3L);
+    }
+
+    @Test
     void shouldPutEventsOnAWindowEdgeIntoTheWindowThatStartsThere() {
         start(BY_TYPE);
+        send(event("first", "push", T0), T0);
         send(event("last-ms", "push", T0.plusSeconds(60).minusMillis(1)), T0);
         send(event("edge", "push", T0.plusSeconds(60)), T0);
-        send(event("first", "push", T0), T0);
+        drain();
 
-        assertThat(windowCount(BY_TYPE, Duration.ofMinutes(1), "push", T0)).isEqualTo(2L);
-        assertThat(windowCount(BY_TYPE, Duration.ofMinutes(1), "push", T0.plusSeconds(60))).isEqualTo(1L);
+        assertThat(windowCount(BY_TYPE, ONE_MINUTE, "push", T0)).isEqualTo(2L);
+        assertThat(windowCount(BY_TYPE, ONE_MINUTE, "push", T0.plusSeconds(60))).isEqualTo(1L);
         assertThat(windowCount(BY_TYPE, Duration.ofHours(1), "push", T0)).isEqualTo(3L);
     }
 
     @Test
-    void shouldGroupByAPayloadFieldAndApplyTheFilter() {
-        start(BY_PLAN);
-        send(order("o1", "shop", "order.created", "pro"), T0);
-        send(order("o2", "shop", "order.created", "pro"), T0);
-        send(order("o3", "shop", "order.created", "free"), T0);
-        send(order("o4", "shop", "order.refunded", "pro"), T0);   // other type: filtered out
-        send(order("o5", "other", "order.created", "pro"), T0);   // other source: filtered out
-        send(order("o6", "shop", "order.created", null), T0);     // no plan: empty key part
+    void shouldGroupByAPayloadFieldAndApplyTheFilters() {
+        final Counter byPlan = new Counter("by_plan", Set.of("shop"), Set.of("order.created"),
+                List.of("source", "/payload/plan"), List.of(ONE_MINUTE), Duration.ZERO,
+                Map.of("/region", Set.of("eu", "us")), Map.of(), List.of());
+        start(byPlan);
+        send(order("o1", "shop", "order.created", "pro", "eu"), T0);
+        send(order("o2", "shop", "order.created", "pro", "us"), T0);
+        send(order("o3", "shop", "order.created", "free", "eu"), T0);
+        send(order("o4", "shop", "order.refunded", "pro", "eu"), T0);  // other type
+        send(order("o5", "other", "order.created", "pro", "eu"), T0);  // other source
+        send(order("o6", "shop", "order.created", "pro", "apac"), T0); // other region
+        send(order("o7", "shop", "order.created", null, "eu"), T0);    // no plan: empty key part
+        drain();
 
-        assertThat(total(BY_PLAN, "shop|pro")).isEqualTo(2L);
-        assertThat(total(BY_PLAN, "shop|free")).isEqualTo(1L);
-        assertThat(total(BY_PLAN, "shop|")).isEqualTo(1L);
-        assertThat(windowCount(BY_PLAN, Duration.ofMinutes(1), "shop|pro", T0)).isEqualTo(2L);
+        assertThat(total(byPlan, "shop|pro")).isEqualTo(2L);
+        assertThat(total(byPlan, "shop|free")).isEqualTo(1L);
+        assertThat(total(byPlan, "shop|")).isEqualTo(1L);
+        assertThat(windowCount(byPlan, ONE_MINUTE, "shop|pro", T0)).isEqualTo(2L);
     }
 
     @Test
@@ -126,12 +149,111 @@ class TallyTopologyTest {
         start(BY_TYPE);
         send(event("e1", "push", T0.plusSeconds(1)), T0);
         send(event("e2", "push", T0.plusSeconds(2)), T0);
+        drain();
 
-        final List<KeyValue<String, CountUpdate>> out = updates.readKeyValuesToList();
-        assertThat(out).extracting(kv -> kv.value)
-                .contains(new CountUpdate("by_type", "push", "1m", T0, T0.plusSeconds(60), 2L),
-                        new CountUpdate("by_type", "push", "all", null, null, 2L));
-        assertThat(out).extracting(kv -> kv.key).contains("by_type|1m|" + T0.toEpochMilli() + "|push");
+        final List<CountUpdate> out = output(Topics.COUNT_UPDATES).stream().map(TestRecord::value).toList();
+        assertThat(out).containsSubsequence(
+                new CountUpdate("by_type", "push", "1m", T0, T0.plusSeconds(60), 1L),
+                new CountUpdate("by_type", "push", "1m", T0, T0.plusSeconds(60), 2L));
+        assertThat(out).contains(new CountUpdate("by_type", "push", "all", null, null, 2L));
+    }
+
+    @Test
+    void shouldReleaseShuffledEventsInEventTimeOrderKeepingEqualTimestamps() {
+        start(BY_TYPE);
+        send(event("c", "push", T0.plusSeconds(3)), T0);
+        send(event("a", "push", T0.plusSeconds(1)), T0);
+        send(event("b2", "push", T0.plusSeconds(2)), T0);
+        send(event("b1", "push", T0.plusSeconds(2)), T0);
+        drain();
+
+        final List<TestRecord<String, Envelope>> ordered = output(Topics.ORDERED);
+        assertThat(ordered).extracting(r -> r.value().eventId()).containsExactly("a", "b1", "b2", "c");
+        assertThat(ordered).extracting(TestRecord::getRecordTime)
+                .containsExactly(T0.plusSeconds(1), T0.plusSeconds(2), T0.plusSeconds(2), T0.plusSeconds(3));
+    }
+
+    @Test
+    void shouldHoldEventsForTheReorderDelay() {
+        start(BY_TYPE);
+        send(event("a", "push", T0), T0);
+        send(event("b", "push", T0.plusSeconds(4)), T0);
+        assertThat(output(Topics.ORDERED)).isEmpty();
+
+        send(event("c", "push", T0.plusSeconds(5)), T0);
+        assertThat(output(Topics.ORDERED)).extracting(r -> r.value().eventId()).containsExactly("a");
+    }
+
+    @Test
+    void shouldSendAnEventBeyondGraceToTheLateTopicAndNeverChangeTheFinal() {
+        start(BY_TYPE);
+        send(event("on-time", "push", T0.plusSeconds(10)), T0);
+        send(event("moves-time", "push", T0.plusSeconds(120)), T0);  // time passes 1:00 + 30 s grace + 5 s delay
+        drain();
+        send(event("too-late", "push", T0.plusSeconds(20)), T0);
+        drain();
+
+        assertThat(windowCount(BY_TYPE, ONE_MINUTE, "push", T0)).isEqualTo(1L);
+        assertThat(windowCount(BY_TYPE, Duration.ofHours(1), "push", T0)).isEqualTo(3L); // the hour is still open
+        assertThat(total(BY_TYPE, "push")).isEqualTo(3L);
+        final List<LateEvent> late = output(Topics.LATE).stream().map(TestRecord::value).toList();
+        assertThat(late).singleElement().satisfies(l -> {
+            assertThat(l.eventId()).isEqualTo("too-late");
+            assertThat(l.window()).isEqualTo("1m");
+            assertThat(l.windowStart()).isEqualTo(T0);
+            assertThat(l.closedAt()).isEqualTo(T0.plusSeconds(90));
+        });
+        final List<CountUpdate> finals = output(Topics.COUNT_FINAL).stream().map(TestRecord::value)
+                .filter(u -> u.window().equals("1m") && u.windowStart().equals(T0)).toList();
+        assertThat(finals).containsExactly(new CountUpdate("by_type", "push", "1m", T0, T0.plusSeconds(60), 1L));
+    }
+
+    @Test
+    void shouldFinaliseAWindowOnceWhenTrafficStops() {
+        start(BY_TYPE);
+        send(event("a", "push", T0.plusSeconds(10)), T0.plusSeconds(10));
+        send(event("b", "push", T0.plusSeconds(20)), T0.plusSeconds(20));
+        assertThat(output(Topics.COUNT_FINAL)).isEmpty();
+
+        // No more events: only the wall clock moves, as it would in production.
+        advanceWallClock(Duration.ofSeconds(20));
+        advanceWallClock(Duration.ofSeconds(40));
+        advanceWallClock(Duration.ofSeconds(40));
+        final List<CountUpdate> finals = output(Topics.COUNT_FINAL).stream().map(TestRecord::value).toList();
+        assertThat(finals).containsExactly(new CountUpdate("by_type", "push", "1m", T0, T0.plusSeconds(60), 2L));
+
+        advanceWallClock(Duration.ofMinutes(10));
+        assertThat(output(Topics.COUNT_FINAL).stream().map(TestRecord::value).filter(u -> u.window().equals("1m")))
+                .isEmpty();
+    }
+
+    @Test
+    void shouldLetDeltasTakeACountDown() {
+        final Counter members = new Counter("members", Set.of(), Set.of("member.joined", "member.left"), List.of("source"),
+                List.of(ONE_MINUTE), Duration.ZERO, Map.of(), Map.of("member.left", -1L), List.of());
+        start(members);
+        send(event("j1", "member.joined", T0), T0);
+        send(event("j2", "member.joined", T0.plusSeconds(1)), T0);
+        send(event("l1", "member.left", T0.plusSeconds(2)), T0);
+        drain();
+
+        assertThat(total(members, "src")).isEqualTo(1L);
+        assertThat(windowCount(members, ONE_MINUTE, "src", T0)).isEqualTo(1L);
+    }
+
+    @Test
+    void shouldAlertOnceWhenACountFirstReachesAThreshold() {
+        final Counter members = new Counter("members", Set.of(), Set.of(), List.of("source"),
+                List.of(ONE_MINUTE), Duration.ZERO, Map.of(), Map.of("member.left", -1L), List.of(2L));
+        start(members);
+        send(event("j1", "member.joined", T0), T0);
+        send(event("j2", "member.joined", T0.plusSeconds(1)), T0);   // reaches 2: alert
+        send(event("l1", "member.left", T0.plusSeconds(2)), T0);     // back to 1
+        send(event("j3", "member.joined", T0.plusSeconds(3)), T0);   // 2 again: no second alert
+        drain();
+
+        assertThat(output(Topics.ALERTS)).extracting(TestRecord::value).containsExactly(
+                new Alert("members", "src", "1m", T0, T0.plusSeconds(60), 2L, 2L, "j2", T0.plusSeconds(1)));
     }
 
     @Test
@@ -142,6 +264,7 @@ class TallyTopologyTest {
         rawText.pipeInput("x:bad", "{not json", T0);
         rawText.pipeInput("x:half", "{\"source\":\"x\"}", T0);
         send(event("e1", "push", T0), T0);
+        drain();
 
         // The dead-letter records themselves are checked on the real broker (PipelineIT): the test
         // driver does not pass a handler's dead-letter records on.
@@ -154,6 +277,15 @@ class TallyTopologyTest {
         raw.pipeInput(delivered.key(), delivered, receivedAt);
     }
 
+    /** Lets the wall clock run long enough for every buffered event to be released and counted. */
+    private void drain() {
+        advanceWallClock(Duration.ofSeconds(10));
+    }
+
+    private void advanceWallClock(final Duration by) {
+        driver.advanceWallClockTime(by);
+    }
+
     private static Envelope event(final String id, final String type, final Instant time) {
         return event("src", id, type, time);
     }
@@ -162,12 +294,18 @@ class TallyTopologyTest {
         return new Envelope(source, id, type, time, time, null, null, "1");
     }
 
-    private static Envelope order(final String id, final String source, final String type, final String plan) {
-        final ObjectNode payload = Json.MAPPER.createObjectNode();
+    private static Envelope order(final String id, final String source, final String type, final String plan,
+                                  final String region) {
+        final ObjectNode payload = Json.MAPPER.createObjectNode().put("region", region);
         if (plan != null) {
             payload.put("plan", plan);
         }
         return new Envelope(source, id, type, T0, T0, null, payload, "1");
+    }
+
+    private <V> List<TestRecord<String, V>> output(final Topics.Topic<String, V> topic) {
+        return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer())
+                .readRecordsToList();
     }
 
     private Long windowCount(final Counter counter, final Duration size, final String key, final Instant windowStart) {

@@ -1,0 +1,219 @@
+package dev.tally.processor;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+
+import dev.tally.config.Durations;
+import dev.tally.schemas.Alert;
+import dev.tally.schemas.CountUpdate;
+import dev.tally.schemas.LateEvent;
+import dev.tally.schemas.Topics;
+
+/**
+ * One counter's tumbling windows and all-time total, fed with events keyed by the group key in
+ * (mostly) event-time order.
+ *
+ * <p>Reads records keyed by group key with {@link CountEvent} values, timestamped with the event
+ * time. For each window size, an event whose window has closed (window end + grace at or before
+ * the stage's time) is not counted but emitted to {@link Topics#LATE}; otherwise its delta is
+ * added and the new count emitted to {@link Topics#COUNT_UPDATES}, with an {@link Alert} to
+ * {@link Topics#ALERTS} when the count first reaches a threshold. When the stage's time passes a
+ * window's close, its count is emitted once to {@link Topics#COUNT_FINAL}. The all-time total
+ * counts every event, late or not. The stage's time is an {@link IdleClock} (stream time that
+ * follows the wall clock when no events arrive), persisted so a restart never reopens a window.
+ *
+ * <p>Owns the window stores {@link StoreNames#window} (and {@link StoreNames#peak} for counters with
+ * thresholds), the key-value store {@link StoreNames#total}, and {@link StoreNames#clock} holding
+ * the stage's time and, per size, up to which window end finals were emitted.
+ */
+public final class CounterProcessor implements Processor<String, CountEvent, String, Emitted> {
+
+    private static final String TIME = "time";
+
+    private final Counter counter;
+    private final IdleClock clock;
+    private ProcessorContext<String, Emitted> context;
+    private final List<WindowStore<String, Long>> counts = new ArrayList<>();
+    private final List<WindowStore<String, Long>> peaks = new ArrayList<>();
+    private KeyValueStore<String, Long> totals;
+    private KeyValueStore<String, Long> state;
+    private Sensor late;
+
+    CounterProcessor(final Counter counter, final Duration idleAdvance) {
+        this.counter = counter;
+        this.clock = new IdleClock(idleAdvance);
+    }
+
+    public static ProcessorSupplier<String, CountEvent, String, Emitted> supplier(final Counter counter,
+                                                                                 final Duration queryHistory,
+                                                                                 final Duration idleAdvance) {
+        return new ProcessorSupplier<>() {
+            @Override
+            public Processor<String, CountEvent, String, Emitted> get() {
+                return new CounterProcessor(counter, idleAdvance);
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                final Set<StoreBuilder<?>> stores = new HashSet<>();
+                for (Duration size : counter.windows()) {
+                    stores.add(windowStore(StoreNames.window(counter, size), queryHistory, size));
+                    if (!counter.thresholds().isEmpty()) {
+                        stores.add(windowStore(StoreNames.peak(counter, size), queryHistory, size));
+                    }
+                }
+                stores.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.total(counter)),
+                        Serdes.String(), Serdes.Long()));
+                stores.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.clock(counter)),
+                        Serdes.String(), Serdes.Long()));
+                return stores;
+            }
+        };
+    }
+
+    private static StoreBuilder<WindowStore<String, Long>> windowStore(final String name, final Duration retention,
+                                                                       final Duration size) {
+        return Stores.windowStoreBuilder(Stores.persistentWindowStore(name, retention, size, false),
+                Serdes.String(), Serdes.Long());
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, Emitted> context) {
+        this.context = context;
+        for (Duration size : counter.windows()) {
+            counts.add(context.getStateStore(StoreNames.window(counter, size)));
+            if (!counter.thresholds().isEmpty()) {
+                peaks.add(context.getStateStore(StoreNames.peak(counter, size)));
+            }
+        }
+        totals = context.getStateStore(StoreNames.total(counter));
+        state = context.getStateStore(StoreNames.clock(counter));
+        late = TallyMetrics.sensor(context, "counter-" + counter.name(), "late");
+        final Long persisted = state.get(TIME);
+        if (persisted != null) {
+            clock.restore(persisted, context.currentSystemTimeMs());
+        }
+        context.schedule(IdleClock.TICK, PunctuationType.WALL_CLOCK_TIME, wallNow -> {
+            if (clock.tick(wallNow)) {
+                closeWindows();
+            }
+        });
+    }
+
+    @Override
+    public void process(final Record<String, CountEvent> record) {
+        final String key = record.key();
+        final CountEvent event = record.value();
+        final long eventTime = record.timestamp();
+        clock.observe(eventTime, context.currentSystemTimeMs());
+
+        for (int i = 0; i < counter.windows().size(); i++) {
+            final long size = counter.windows().get(i).toMillis();
+            final long start = eventTime - Math.floorMod(eventTime, size);
+            final long end = start + size;
+            final long closesAt = end + counter.grace().toMillis();
+            if (closesAt <= clock.time()) {
+                late.record();
+                emit(event.source() + ":" + event.eventId(), Topics.LATE.name(), new LateEvent(counter.name(), key,
+                        window(i), Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), Instant.ofEpochMilli(closesAt),
+                        Instant.ofEpochMilli(clock.time()), event.source(), event.eventId(), Instant.ofEpochMilli(eventTime),
+                        "window closed at " + Instant.ofEpochMilli(closesAt) + " (end + grace " + Durations.format(counter.grace())
+                                + "); the processor's time was " + Instant.ofEpochMilli(clock.time())), eventTime);
+                continue;
+            }
+            final Long before = counts.get(i).fetch(key, start);
+            final long count = (before == null ? 0L : before) + event.delta();
+            counts.get(i).put(key, count, start);
+            final CountUpdate update = new CountUpdate(counter.name(), key, window(i), Instant.ofEpochMilli(start),
+                    Instant.ofEpochMilli(end), count);
+            emit(update.topicKey(), Topics.COUNT_UPDATES.name(), update, eventTime);
+            if (!counter.thresholds().isEmpty()) {
+                alertOnThresholds(i, key, start, count, event, eventTime);
+            }
+        }
+
+        final Long total = totals.get(key);
+        final long newTotal = (total == null ? 0L : total) + event.delta();
+        totals.put(key, newTotal);
+        final CountUpdate update = new CountUpdate(counter.name(), key, CountUpdate.ALL_TIME, null, null, newTotal);
+        emit(update.topicKey(), Topics.COUNT_UPDATES.name(), update, eventTime);
+
+        closeWindows();
+    }
+
+    /** Alerts for each threshold the count reaches for the first time in this window. */
+    private void alertOnThresholds(final int i, final String key, final long start, final long count,
+                                   final CountEvent event, final long eventTime) {
+        final Long previousPeak = peaks.get(i).fetch(key, start);
+        final long peak = previousPeak == null ? 0L : previousPeak;
+        if (count <= peak) {
+            return;
+        }
+        peaks.get(i).put(key, count, start);
+        final long size = counter.windows().get(i).toMillis();
+        for (long threshold : counter.thresholds()) {
+            if (peak < threshold && threshold <= count) {
+                final Alert alert = new Alert(counter.name(), key, window(i), Instant.ofEpochMilli(start),
+                        Instant.ofEpochMilli(start + size), threshold, count, event.eventId(), Instant.ofEpochMilli(eventTime));
+                emit(alert.topicKey(), Topics.ALERTS.name(), alert, eventTime);
+            }
+        }
+    }
+
+    /** Emits, once, the final count of every window that closed since the last call. */
+    private void closeWindows() {
+        state.put(TIME, clock.time());
+        for (int i = 0; i < counter.windows().size(); i++) {
+            final long size = counter.windows().get(i).toMillis();
+            final long closedUpTo = clock.time() - counter.grace().toMillis(); // windows ending at or before this are closed
+            final String doneKey = "final." + window(i);
+            final Long done = state.get(doneKey);
+            if (done != null && closedUpTo <= done) {
+                continue;
+            }
+            final long fromStart = done == null ? 0L : done - size + 1;
+            final long toStart = closedUpTo - size;
+            if (toStart >= fromStart) {
+                final List<KeyValue<Windowed<String>, Long>> closed = new ArrayList<>();
+                try (KeyValueIterator<Windowed<String>, Long> it = counts.get(i).fetchAll(
+                        Instant.ofEpochMilli(fromStart), Instant.ofEpochMilli(toStart))) {
+                    it.forEachRemaining(closed::add);
+                }
+                for (KeyValue<Windowed<String>, Long> window : closed) {
+                    final long start = window.key.window().start();
+                    final CountUpdate fin = new CountUpdate(counter.name(), window.key.key(), window(i),
+                            Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size), window.value);
+                    emit(fin.topicKey(), Topics.COUNT_FINAL.name(), fin, start + size - 1);
+                }
+            }
+            state.put(doneKey, closedUpTo);
+        }
+    }
+
+    private String window(final int i) {
+        return Durations.format(counter.windows().get(i));
+    }
+
+    private void emit(final String key, final String topic, final Object value, final long timestamp) {
+        context.forward(new Record<>(key, new Emitted(topic, value), timestamp));
+    }
+}

@@ -1,0 +1,20 @@
+package dev.tally.processor;
+
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+
+/**
+ * Tally's own processor metrics, registered with Kafka Streams (so JMX and any metrics reporter
+ * see them): group {@code stream-tally-metrics}, {@code <operation>-total} and
+ * {@code <operation>-rate}, tagged with the thread, task and {@code tally-id} (the step).
+ */
+final class TallyMetrics {
+
+    private TallyMetrics() {
+    }
+
+    static Sensor sensor(final ProcessorContext<?, ?> context, final String step, final String operation) {
+        return context.metrics().addRateTotalSensor("tally", step + "-" + context.taskId(), operation,
+                Sensor.RecordingLevel.INFO);
+    }
+}
