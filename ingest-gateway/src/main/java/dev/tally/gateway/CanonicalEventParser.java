@@ -10,7 +10,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
@@ -19,7 +18,6 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 
 import dev.tally.schemas.Envelope;
-import dev.tally.schemas.Json;
 import dev.tally.schemas.ProblemException;
 
 /**
@@ -46,16 +44,9 @@ public final class CanonicalEventParser implements EventMapper {
     }
 
     @Override
-    public List<Envelope> events(final String source, final Delivery delivery) {
-        final JsonNode body;
-        try {
-            body = Json.MAPPER.readTree(delivery.body());
-        } catch (JsonProcessingException e) {
-            throw ProblemException.badRequest("The body is not valid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (body == null || !body.isObject()) {
+    public Outcome map(final String source, final Delivery delivery) {
+        final JsonNode body = JsonBody.parse(delivery);
+        if (!body.isObject()) {
             throw ProblemException.badRequest("The body must be a JSON object with event_id, event_type, timestamp and schema_version.");
         }
         final Set<ValidationMessage> errors = schema.validate(body);
@@ -68,7 +59,7 @@ public final class CanonicalEventParser implements EventMapper {
                     + first.replaceFirst("^: ", ""));
         }
         final JsonNode payload = body.path("payload");
-        return List.of(new Envelope(
+        return new Outcome.Events(List.of(new Envelope(
                 source,
                 body.get("event_id").asText(),
                 body.get("event_type").asText(),
@@ -76,7 +67,7 @@ public final class CanonicalEventParser implements EventMapper {
                 delivery.receivedAt(),
                 textOrNull(body.get("entity_id")),
                 payload.isObject() ? payload : null,
-                body.get("schema_version").asText()));
+                body.get("schema_version").asText())));
     }
 
     private static Instant timestamp(final String text) {

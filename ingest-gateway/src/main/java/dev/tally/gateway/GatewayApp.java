@@ -78,16 +78,26 @@ public final class GatewayApp implements AutoCloseable {
         }
         final Delivery delivery = new Delivery(ctx::header, ctx.bodyAsBytes(), clock.instant());
         final int secretIndex = source.verifier().verify(delivery);
-        final List<Envelope> events = source.mapper().events(source.name(), delivery);
+        final Outcome outcome = source.mapper().map(source.name(), delivery);
+        if (outcome instanceof Outcome.Reply reply) {
+            // A handshake (Slack url_verification, Discord PING): answered directly, nothing to count.
+            ctx.status(200).json(reply.body());
+        } else {
+            publish(ctx, source, secretIndex, ((Outcome.Events) outcome).events());
+        }
+    }
+
+    private void publish(final Context ctx, final Source source, final int secretIndex, final List<Envelope> events) {
         ctx.future(() -> publisher.publish(events, source, secretIndex).handle((ok, error) -> {
             if (error != null) {
                 final Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                LOG.warn("source={} event_id={} not acknowledged by Kafka: {}", name, events.get(0).eventId(), cause.getMessage());
+                LOG.warn("source={} event_ids={} not acknowledged by Kafka: {}", source.name(),
+                        events.stream().map(Envelope::eventId).toList(), cause.getMessage());
                 HttpSupport.problem(ctx, cause instanceof ProblemException p ? p : new KafkaUnavailableException(config.ackTimeout(), cause));
             } else {
                 final Map<String, Object> body = new LinkedHashMap<>();
                 body.put("status", "accepted");
-                body.put("source", name);
+                body.put("source", source.name());
                 body.put("event_ids", events.stream().map(Envelope::eventId).toList());
                 ctx.status(202).json(body);
             }

@@ -3,6 +3,8 @@ package dev.tally.gateway;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
@@ -26,13 +28,58 @@ import dev.tally.config.KafkaSettings;
 public record GatewayConfig(String host, int port, Duration ackTimeout, long maxBodyBytes,
                             Map<String, SourceSettings> sources, KafkaSettings kafka) {
 
-    /** One sender's settings as written under {@code gateway.sources.<name>}. */
+    /**
+     * One sender's settings as written under {@code gateway.sources.<name>}. Only {@code scheme} and
+     * {@code secrets} apply to every scheme; a scheme refuses settings it does not use, naming them.
+     *
+     * @param scheme          hmac (default), token, github, stripe, slack, shopify, standard, woocommerce,
+     *                        mailgun, sendgrid, discord, paypal or jira
+     * @param secrets         what verifies deliveries, in order, every one accepted (rotation): shared
+     *                        secrets, or for sendgrid, discord, standard ({@code whpk_}) and paypal the
+     *                        public keys or certificates
+     * @param header          hmac, token: the header carrying the signature or token
+     * @param prefix          hmac, token: text before the digest or token in that header
+     * @param encoding        hmac: hex or base64
+     * @param timestampHeader hmac: a header with the signed unix-seconds time ({@code ts + "." + body} is signed)
+     * @param tolerance       schemes that sign a time: how far it may be from now (default 5m)
+     * @param webhookId       paypal: the webhook's id, part of what PayPal signs
+     * @param fields          hmac, token: where the envelope's fields are in the body
+     */
     public record SourceSettings(
             String scheme,
             List<SecretRef> secrets,
             String header,
             String prefix,
-            @JsonFormat(with = JsonFormat.Feature.ACCEPT_CASE_INSENSITIVE_PROPERTIES) HmacVerifier.Encoding encoding) {
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_CASE_INSENSITIVE_PROPERTIES) Encoding encoding,
+            String timestampHeader,
+            Duration tolerance,
+            String webhookId,
+            FieldPointers fields) {
+
+        /** The optional settings that are set, by their names in the file. */
+        public Set<String> options() {
+            final Map<String, Object> all = new TreeMap<>();
+            all.put("header", header);
+            all.put("prefix", prefix);
+            all.put("encoding", encoding);
+            all.put("timestamp_header", timestampHeader);
+            all.put("tolerance", tolerance);
+            all.put("webhook_id", webhookId);
+            all.put("fields", fields);
+            all.values().removeIf(Objects::isNull);
+            return all.keySet();
+        }
+    }
+
+    /**
+     * JSON pointers into the body for the envelope's fields, for senders without a scheme of their own.
+     *
+     * @param id     the event id, such as {@code /id}
+     * @param type   the event type
+     * @param time   the event time: unix seconds or ISO 8601; missing means the receive time
+     * @param entity the entity the event is about
+     */
+    public record FieldPointers(String id, String type, String time, String entity) {
     }
 
     private record Section(String host, Integer port, Duration ackTimeout, Long maxBodyBytes,

@@ -1,90 +1,88 @@
 package dev.tally.gateway;
 
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
-import java.util.HexFormat;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-
-import dev.tally.schemas.Problem;
-import dev.tally.schemas.ProblemException;
 
 /**
- * The generic {@code hmac} scheme: {@code <header>: <prefix><HMAC-SHA256(secret, raw body)>}, the
- * MAC written as lowercase hex (default) or base64. By default {@code X-Signature: sha256=<hex>}.
- * Every configured secret is tried, so a secret can be rotated without downtime.
+ * HMAC-SHA256 of the raw body, sent in one header as {@code <prefix><digest>}: the generic
+ * {@code hmac} scheme ({@code X-Signature: sha256=<hex>} by default) and the senders that sign the
+ * same way under other header names (GitHub, Jira, Shopify, WooCommerce).
+ *
+ * <p>With a {@link Timestamp}, the sender also signs the time of sending, read from a header and
+ * placed before the body ({@code ts + "." + body} for {@code hmac}, {@code "v0:" + ts + ":" + body}
+ * for Slack); a time outside the tolerance is refused. Every configured secret is tried, so a
+ * secret can be rotated without downtime.
  */
 public final class HmacVerifier implements SignatureVerifier {
 
-    private static final String ALGORITHM = "HmacSHA256";
+    /** A signed timestamp: its header, the text around it before the body, and the replay window. */
+    public record Timestamp(String header, String before, String after, Duration tolerance) {
 
-    /** How the MAC is written in the header. */
-    public enum Encoding { HEX, BASE64 }
+        byte[] content(final String value, final byte[] body) {
+            return SignatureVerifier.content(before + value + after, body);
+        }
+    }
 
     private final String header;
     private final String prefix;
     private final Encoding encoding;
-    private final List<SecretKeySpec> keys;
+    private final Timestamp timestamp;
+    private final HmacKeys keys;
 
     public HmacVerifier(final String header, final String prefix, final Encoding encoding, final List<byte[]> secrets) {
-        if (secrets.isEmpty()) {
-            throw new IllegalArgumentException("at least one secret is needed");
-        }
+        this(header, prefix, encoding, null, secrets);
+    }
+
+    /** @param timestamp null when the sender signs the body alone */
+    public HmacVerifier(final String header, final String prefix, final Encoding encoding, final Timestamp timestamp,
+                        final List<byte[]> secrets) {
         this.header = header;
         this.prefix = prefix;
         this.encoding = encoding;
-        this.keys = secrets.stream().map(s -> new SecretKeySpec(s, ALGORITHM)).toList();
+        this.timestamp = timestamp;
+        this.keys = new HmacKeys(secrets);
     }
 
     @Override
     public int verify(final Delivery delivery) {
         final String value = delivery.header(header);
         if (value == null || value.isBlank()) {
-            throw rejected("The " + header + " header is missing. Sign the raw request body with HMAC-SHA256 and send "
-                    + header + ": " + prefix + "<" + encoding.name().toLowerCase(Locale.ROOT) + " digest>.");
+            throw SignatureVerifier.rejected("The " + header + " header is missing. Sign the "
+                    + (timestamp == null ? "" : "timestamp and the ") + "raw request body with HMAC-SHA256 and send "
+                    + header + ": " + prefix + "<" + encoding + " digest>.");
         }
         if (!value.startsWith(prefix)) {
-            throw rejected("The " + header + " header must start with '" + prefix + "'.");
+            throw SignatureVerifier.rejected("The " + header + " header must start with '" + prefix + "'.");
         }
-        final byte[] provided = decode(value.substring(prefix.length()).trim());
-        for (int i = 0; i < keys.size(); i++) {
-            if (MessageDigest.isEqual(mac(keys.get(i), delivery.body()), provided)) {
-                return i;
-            }
+        final byte[] provided;
+        try {
+            provided = encoding.decode(value.substring(prefix.length()).trim());
+        } catch (IllegalArgumentException e) {
+            throw SignatureVerifier.rejected("The signature in " + header + " is not valid " + encoding + ".");
         }
-        throw rejected("The signature in " + header + " does not match the body. Sign the exact raw bytes you send, "
-                + "with this source's secret, using HMAC-SHA256.");
+        if (timestamp == null) {
+            return matching(delivery.body(), provided);
+        }
+        final String signedAt = SignatureVerifier.required(delivery, timestamp.header());
+        final int index = matching(timestamp.content(signedAt, delivery.body()), provided);
+        final Instant time = Freshness.unixSeconds(signedAt, "The " + timestamp.header() + " header");
+        Freshness.check(time, delivery.receivedAt(), timestamp.tolerance(), "The " + timestamp.header() + " header");
+        return index;
     }
 
     /** The header value a sender would send for {@code body}: used by tests and the README example. */
     public static String sign(final byte[] secret, final byte[] body) {
-        return "sha256=" + HexFormat.of().formatHex(mac(new SecretKeySpec(secret, ALGORITHM), body));
+        return "sha256=" + Encoding.HEX.encode(HmacKeys.mac(secret, body));
     }
 
-    private byte[] decode(final String digest) {
-        try {
-            return encoding == Encoding.HEX ? HexFormat.of().parseHex(digest) : Base64.getDecoder().decode(digest);
-        } catch (IllegalArgumentException e) {
-            throw rejected("The signature in " + header + " is not valid " + encoding.name().toLowerCase(Locale.ROOT) + ".");
+    private int matching(final byte[] content, final byte[] provided) {
+        final int index = keys.match(content, List.of(provided));
+        if (index < 0) {
+            throw SignatureVerifier.rejected("The signature in " + header + " does not match the "
+                    + (timestamp == null ? "body" : timestamp.header() + " header and the body")
+                    + ". Sign the exact raw bytes you send, with this source's secret, using HMAC-SHA256.");
         }
-    }
-
-    private static byte[] mac(final SecretKeySpec key, final byte[] body) {
-        try {
-            final Mac mac = Mac.getInstance(ALGORITHM);
-            mac.init(key);
-            return mac.doFinal(body);
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException("HMAC-SHA256 is unavailable in this JVM", e);
-        }
-    }
-
-    static ProblemException rejected(final String detail) {
-        return new ProblemException(Problem.of(401, "bad-signature", "Signature verification failed", detail));
+        return index;
     }
 }

@@ -1,15 +1,43 @@
 package dev.tally.gateway;
 
+import java.nio.charset.StandardCharsets;
+
+import dev.tally.schemas.Problem;
+import dev.tally.schemas.ProblemException;
+
 /**
  * Checks that a delivery was signed by the sender, on the raw bytes, in constant time. One
- * implementation per signature scheme.
+ * implementation per signature scheme (or per family of schemes that share the algorithm).
  */
 public interface SignatureVerifier {
 
     /**
-     * @return the index of the configured secret that matched (logged and put in a record header, so
-     *         an operator can see when the old secret of a rotation stops being used)
+     * @return the index of the configured secret or key that matched (logged and put in a record
+     *         header, so an operator can see when the old secret of a rotation stops being used)
      * @throws dev.tally.schemas.ProblemException with status 401 telling the sender what is wrong
      */
     int verify(Delivery delivery);
+
+    /** The 401 every scheme answers with; {@code detail} says what to fix, never a secret. */
+    static ProblemException rejected(final String detail) {
+        return new ProblemException(Problem.of(401, "bad-signature", "Signature verification failed", detail));
+    }
+
+    /** A header's value, or a 401 naming the header when it is missing or blank. */
+    static String required(final Delivery delivery, final String header) {
+        final String value = delivery.header(header);
+        if (value == null || value.isBlank()) {
+            throw rejected("The " + header + " header is missing.");
+        }
+        return value.trim();
+    }
+
+    /** What most senders sign: some UTF-8 text (a timestamp, an id) followed by the raw body bytes. */
+    static byte[] content(final String head, final byte[] body) {
+        final byte[] start = head.getBytes(StandardCharsets.UTF_8);
+        final byte[] all = new byte[start.length + body.length];
+        System.arraycopy(start, 0, all, 0, start.length);
+        System.arraycopy(body, 0, all, start.length, body.length);
+        return all;
+    }
 }

@@ -1,5 +1,6 @@
 package dev.tally.gateway;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -31,17 +32,28 @@ public record Source(String name, String scheme, SignatureVerifier verifier, Eve
         if (settings.secrets() == null || settings.secrets().isEmpty()) {
             throw new ConfigException(where + ": list at least one secret under 'secrets' (as {env: VARIABLE} or {file: /path})");
         }
-        final List<byte[]> secrets = new ArrayList<>();
+        final List<String> secrets = new ArrayList<>();
         for (int i = 0; i < settings.secrets().size(); i++) {
-            secrets.add(settings.secrets().get(i).resolve(env, where + ".secrets[" + i + "]"));
+            secrets.add(new String(settings.secrets().get(i).resolve(env, where + ".secrets[" + i + "]"), StandardCharsets.UTF_8));
         }
-        return switch (scheme) {
-            case "hmac" -> new Source(name, scheme, new HmacVerifier(
-                    settings.header() == null ? "X-Signature" : settings.header(),
-                    settings.prefix() == null ? "sha256=" : settings.prefix(),
-                    settings.encoding() == null ? HmacVerifier.Encoding.HEX : settings.encoding(),
-                    secrets), canonical);
-            default -> throw new ConfigException(where + ": unknown scheme '" + settings.scheme() + "'; known schemes: hmac");
+        final Schemes.Setup setup = new Schemes.Setup(where, settings, List.copyOf(secrets), canonical);
+        final Schemes.Parts parts = switch (scheme) {
+            case "hmac" -> Schemes.hmac(setup);
+            case "token" -> Schemes.token(setup);
+            case "github" -> Schemes.github(setup);
+            case "stripe" -> Schemes.stripe(setup);
+            case "slack" -> Schemes.slack(setup);
+            case "shopify" -> Schemes.shopify(setup);
+            case "standard" -> Schemes.standard(setup);
+            case "woocommerce" -> Schemes.woocommerce(setup);
+            case "mailgun" -> Schemes.mailgun(setup);
+            case "sendgrid" -> Schemes.sendgrid(setup);
+            case "discord" -> Schemes.discord(setup);
+            case "paypal" -> Schemes.paypal(setup);
+            case "jira" -> Schemes.jira(setup);
+            default -> throw new ConfigException(where + ": unknown scheme '" + settings.scheme() + "'; known schemes: "
+                    + String.join(", ", Schemes.NAMES));
         };
+        return new Source(name, scheme, parts.verifier(), parts.mapper());
     }
 }

@@ -19,7 +19,7 @@ class CanonicalEventParserTest {
 
     @Test
     void shouldMapTheCanonicalBodyToAnEnvelope() {
-        final List<Envelope> events = parser.events("shop", DeliveryScenario.valid().withBody("""
+        final List<Envelope> events = events(DeliveryScenario.valid().withBody("""
                 {"event_id":"e1","event_type":"order.created","timestamp":"2026-11-22T11:00:00+01:00",
                  "entity_id":"cust-7","schema_version":"2","payload":{"plan":"pro"}}""").build());
 
@@ -48,10 +48,14 @@ class CanonicalEventParserTest {
         "no schema_version        | {\"event_id\":\"e\",\"event_type\":\"t\",\"timestamp\":\"2026-11-22T10:00:00Z\"}  | schema_version",
     })
     void shouldRejectAnInvalidBodyWith400NamingTheField(final String name, final String body, final String detail) {
-        assertThatThrownBy(() -> parser.events("shop", DeliveryScenario.valid().withBody(body).build()))
+        assertThatThrownBy(() -> parser.map("shop", DeliveryScenario.valid().withBody(body).build()))
                 .isInstanceOfSatisfying(ProblemException.class, e -> {
                     assertThat(e.problem().status()).isEqualTo(400);
                     assertThat(e.problem().detail()).contains(detail);
                 });
+    }
+
+    private List<Envelope> events(final Delivery delivery) {
+        return ((Outcome.Events) parser.map("shop", delivery)).events();
     }
 }

@@ -1,25 +1,43 @@
 package dev.tally.gateway;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
-/** Builds a delivery signed as the hmac scheme expects, then breaks it one rule at a time. */
+/**
+ * Builds a delivery signed as a scheme's sender signs it, then breaks it one rule at a time:
+ * {@code DeliveryScenario.valid(signer).withOldTimestamp().build()}.
+ */
 final class DeliveryScenario {
 
     static final String SECRET = "current-secret";
     static final String OLD_SECRET = "previous-secret";
     static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+    static final Duration TOLERANCE = Duration.ofMinutes(5);
 
+    private final Signer signer;
     private final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    private final Set<String> removed = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     private String body = """
             {"event_id":"evt-1","event_type":"order.created","timestamp":"2026-11-22T09:59:58Z","schema_version":"1","payload":{"plan":"pro"}}""";
-    private String secret = SECRET;
-    private boolean signed = true;
+    private String key = SECRET;
+    private Instant signedAt = NOW.minusSeconds(2);
 
+    private DeliveryScenario(final Signer signer) {
+        this.signer = signer;
+    }
+
+    /** A canonical body signed for the generic hmac scheme with its defaults. */
     static DeliveryScenario valid() {
-        return new DeliveryScenario();
+        return valid(Signers.bodyHmac("X-Signature", "sha256=", Encoding.HEX));
+    }
+
+    static DeliveryScenario valid(final Signer signer) {
+        return new DeliveryScenario(signer);
     }
 
     DeliveryScenario withBody(final String newBody) {
@@ -27,18 +45,33 @@ final class DeliveryScenario {
         return this;
     }
 
-    DeliveryScenario signedWith(final String newSecret) {
-        this.secret = newSecret;
+    DeliveryScenario signedWith(final String newKey) {
+        this.key = newKey;
         return this;
     }
 
+    DeliveryScenario signedAt(final Instant time) {
+        this.signedAt = time;
+        return this;
+    }
+
+    DeliveryScenario withOldTimestamp() {
+        return signedAt(NOW.minus(TOLERANCE).minusSeconds(1));
+    }
+
+    DeliveryScenario withFutureTimestamp() {
+        return signedAt(NOW.plus(TOLERANCE).plusSeconds(1));
+    }
+
+    /** Sets (or replaces) a header after signing. */
     DeliveryScenario withHeader(final String name, final String value) {
         headers.put(name, value);
         return this;
     }
 
-    DeliveryScenario unsigned() {
-        this.signed = false;
+    /** Leaves a header out after signing. */
+    DeliveryScenario without(final String name) {
+        removed.add(name);
         return this;
     }
 
@@ -49,12 +82,11 @@ final class DeliveryScenario {
     }
 
     Delivery build() {
-        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        final Signer.Signed signed = signer.sign(key, signedAt, body.getBytes(StandardCharsets.UTF_8));
         final Map<String, String> all = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        if (signed) {
-            all.put("X-Signature", HmacVerifier.sign(secret.getBytes(StandardCharsets.UTF_8), bytes));
-        }
+        all.putAll(signed.headers());
         all.putAll(headers);
-        return new Delivery(all::get, bytes, NOW);
+        all.keySet().removeAll(removed);
+        return new Delivery(all::get, signed.body(), NOW);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ import dev.tally.schemas.ProblemException;
 
 class HmacVerifierTest {
 
-    private final HmacVerifier verifier = new HmacVerifier("X-Signature", "sha256=", HmacVerifier.Encoding.HEX,
+    private final HmacVerifier verifier = new HmacVerifier("X-Signature", "sha256=", Encoding.HEX,
             List.of(bytes(DeliveryScenario.SECRET), bytes(DeliveryScenario.OLD_SECRET)));
 
     @Test
@@ -24,17 +25,6 @@ class HmacVerifierTest {
     @Test
     void shouldAcceptTheOldSecretWhileARotationIsUnderway() {
         assertThat(verifier.verify(DeliveryScenario.valid().signedWith(DeliveryScenario.OLD_SECRET).build())).isEqualTo(1);
-    }
-
-    @Test
-    void shouldMatchGitHubsPublishedExample() {
-        // docs.github.com, "Validating webhook deliveries": this secret and body give this signature.
-        final HmacVerifier github = new HmacVerifier("X-Hub-Signature-256", "sha256=", HmacVerifier.Encoding.HEX,
-                List.of(bytes("It's a Secret to Everybody")));
-        final Delivery delivery = new Delivery(name -> name.equalsIgnoreCase("X-Hub-Signature-256")
-                ? "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17" : null,
-                bytes("Hello, World!"), DeliveryScenario.NOW);
-        assertThat(github.verify(delivery)).isEqualTo(0);
     }
 
     @Test
@@ -49,7 +39,7 @@ class HmacVerifierTest {
 
     @Test
     void shouldRejectAMissingHeaderWith401() {
-        assertRejected(DeliveryScenario.valid().unsigned().build(), "X-Signature header is missing");
+        assertRejected(DeliveryScenario.valid().without("X-Signature").build(), "X-Signature header is missing");
     }
 
     @Test
@@ -71,10 +61,10 @@ class HmacVerifierTest {
 
     @Test
     void shouldAcceptBase64WhenConfigured() {
-        final HmacVerifier base64 = new HmacVerifier("X-Sig", "", HmacVerifier.Encoding.BASE64, List.of(bytes("s")));
+        final HmacVerifier base64 = new HmacVerifier("X-Sig", "", Encoding.BASE64, List.of(bytes("s")));
         final byte[] body = bytes("{}");
         final String hex = HmacVerifier.sign(bytes("s"), body).substring("sha256=".length());
-        final String b64 = Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(hex));
+        final String b64 = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
         assertThat(base64.verify(new Delivery(name -> name.equals("X-Sig") ? b64 : null, body, DeliveryScenario.NOW))).isZero();
     }
 
