@@ -59,7 +59,7 @@ class GatewayIT {
             final HttpResponse<String> accepted = post(base, DeliveryScenario.valid().build());
             assertThat(accepted.statusCode()).isEqualTo(202);
             assertThat(Json.MAPPER.readTree(accepted.body()).get("event_ids").get(0).asText()).isEqualTo("evt-1");
-            final ConsumerRecord<String, String> record = readOne(broker.bootstrapServers());
+            final ConsumerRecord<String, String> record = read(broker.bootstrapServers(), 1).get(0);
             assertThat(record.key()).isEqualTo("shop:evt-1");
             assertThat(Json.MAPPER.readTree(record.value()).get("event_type").asText()).isEqualTo("order.created");
             assertThat(new String(record.headers().lastHeader("tally.source").value(), StandardCharsets.UTF_8)).isEqualTo("shop");
@@ -88,18 +88,69 @@ class GatewayIT {
         }
     }
 
+    @Test
+    void shouldWriteEachEventOfABatchAndAnswerAHandshakeWithoutWriting() throws Exception {
+        final Signer sendgrid = Signers.sendgrid();
+        final Map<String, String> env = Map.of(
+                "GW_IT_SENDGRID_KEY", sendgrid.configured(DeliveryScenario.SECRET),
+                "GW_IT_SLACK_SECRET", DeliveryScenario.SECRET);
+        final EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.onFreePorts(dataDir));
+        final ConfigFile file = ConfigFile.parse("GatewayIT", """
+                gateway:
+                  port: 0
+                  sources:
+                    mail: {scheme: sendgrid, secrets: [{env: GW_IT_SENDGRID_KEY}]}
+                    chat: {scheme: slack, secrets: [{env: GW_IT_SLACK_SECRET}]}
+                """);
+        final GatewayConfig config = GatewayConfig.from(file, env)
+                .withKafka(KafkaSettings.from(file, env).withBootstrapServers(broker.bootstrapServers()));
+        final Clock clock = Clock.systemUTC();
+        try (broker; GatewayApp gateway = new GatewayApp(config, env, clock).start()) {
+            final String base = "http://127.0.0.1:" + gateway.port();
+
+            final HttpResponse<String> handshake = post(base + "/webhooks/chat", DeliveryScenario
+                    .valid(Signers.timestampedHmac("X-Slack-Signature", "v0=", "X-Slack-Request-Timestamp", "v0:", ":"))
+                    .signedAt(clock.instant())
+                    .withBody("{\"token\":\"t\",\"challenge\":\"c-123\",\"type\":\"url_verification\"}").build(),
+                    "X-Slack-Signature", "X-Slack-Request-Timestamp");
+            assertThat(handshake.statusCode()).isEqualTo(200);
+            assertThat(Json.MAPPER.readTree(handshake.body()).get("challenge").asText()).isEqualTo("c-123");
+
+            final HttpResponse<String> batch = post(base + "/webhooks/mail", DeliveryScenario.valid(sendgrid)
+                    .signedAt(clock.instant())
+                    .withBody("""
+                            [{"email":"a@example.com","timestamp":1795341590,"event":"delivered","sg_event_id":"sg-1"},
+                             {"email":"a@example.com","timestamp":1795341591,"event":"open","sg_event_id":"sg-2"},
+                             {"email":"b@example.com","timestamp":1795341592,"event":"click","sg_event_id":"sg-3"}]""").build(),
+                    "X-Twilio-Email-Event-Webhook-Signature", "X-Twilio-Email-Event-Webhook-Timestamp");
+            assertThat(batch.statusCode()).isEqualTo(202);
+            assertThat(Json.MAPPER.readTree(batch.body()).get("event_ids")).hasSize(3);
+
+            assertThat(read(broker.bootstrapServers(), 3)).extracting(ConsumerRecord::key)
+                    .as("the handshake wrote nothing").containsExactlyInAnyOrder("mail:sg-1", "mail:sg-2", "mail:sg-3");
+        }
+    }
+
     private HttpResponse<String> post(final String base, final Delivery delivery) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + "/webhooks/shop"))
-                .header("X-Signature", delivery.header("X-Signature"))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(delivery.body()))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return post(base + "/webhooks/shop", delivery, "X-Signature");
+    }
+
+    /** Posts the delivery's body with the named headers, as the sender would. */
+    private HttpResponse<String> post(final String url, final Delivery delivery, final String... headers) throws Exception {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(delivery.body()));
+        for (final String header : headers) {
+            request.header(header, delivery.header(header));
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(final String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static ConsumerRecord<String, String> readOne(final String bootstrap) {
+    /** Reads the raw topic until {@code expected} records arrived, then a little longer to catch any extra one. */
+    private static List<ConsumerRecord<String, String>> read(final String bootstrap, final int expected) {
         final Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "gateway-it");
@@ -108,11 +159,12 @@ class GatewayIT {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(Set.of(Topics.RAW.name()));
             final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (records.isEmpty() && System.nanoTime() < deadline) {
+            while (records.size() < expected && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
+            consumer.poll(Duration.ofMillis(500)).forEach(records::add);
         }
-        assertThat(records).hasSize(1);
-        return records.get(0);
+        assertThat(records).hasSize(expected);
+        return records;
     }
 }
