@@ -56,4 +56,17 @@ class SourceTest {
     void shouldKeepTheGenericHmacSchemeAsTheDefault() {
         assertThat(SchemeContract.source("hmac", "", "s1", "s2").verifier()).isInstanceOf(HmacVerifier.class);
     }
+
+    @Test
+    void shouldReadTheHmacHeaderSettingsWithTheirDefaultsReplaced() {
+        final Source source = SchemeContract.source("hmac", "header: X-Sig\nprefix: \"\"\nencoding: BASE64", "s1", "s2");
+        final Delivery delivery = DeliveryScenario.valid(Signers.bodyHmac("X-Sig", "", Encoding.BASE64)).signedWith("s2").build();
+        assertThat(source.verifier().verify(delivery)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRejectAToleranceWithoutATimestampHeader() {
+        assertThatThrownBy(() -> SchemeContract.source("hmac", "tolerance: 1m", "s1", "s2"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("tolerance applies only with timestamp_header");
+    }
 }
