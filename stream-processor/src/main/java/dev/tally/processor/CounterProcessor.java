@@ -65,7 +65,8 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
 
     public static ProcessorSupplier<String, CountEvent, String, Emitted> supplier(final Counter counter,
                                                                                  final Duration queryHistory,
-                                                                                 final Duration idleAdvance) {
+                                                                                 final Duration idleAdvance,
+                                                                                 final StoreKind kind) {
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, CountEvent, String, Emitted> get() {
@@ -76,24 +77,18 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
             public Set<StoreBuilder<?>> stores() {
                 final Set<StoreBuilder<?>> stores = new HashSet<>();
                 for (Duration size : counter.windows()) {
-                    stores.add(windowStore(StoreNames.window(counter, size), queryHistory, size));
+                    stores.add(Stores.windowStoreBuilder(kind.window(StoreNames.window(counter, size), queryHistory, size),
+                            Serdes.String(), Serdes.Long()));
                     if (!counter.thresholds().isEmpty()) {
-                        stores.add(windowStore(StoreNames.peak(counter, size), queryHistory, size));
+                        stores.add(Stores.windowStoreBuilder(kind.window(StoreNames.peak(counter, size), queryHistory, size),
+                                Serdes.String(), Serdes.Long()));
                     }
                 }
-                stores.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.total(counter)),
-                        Serdes.String(), Serdes.Long()));
-                stores.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.clock(counter)),
-                        Serdes.String(), Serdes.Long()));
+                stores.add(Stores.keyValueStoreBuilder(kind.keyValue(StoreNames.total(counter)), Serdes.String(), Serdes.Long()));
+                stores.add(Stores.keyValueStoreBuilder(kind.keyValue(StoreNames.clock(counter)), Serdes.String(), Serdes.Long()));
                 return stores;
             }
         };
-    }
-
-    private static StoreBuilder<WindowStore<String, Long>> windowStore(final String name, final Duration retention,
-                                                                       final Duration size) {
-        return Stores.windowStoreBuilder(Stores.persistentWindowStore(name, retention, size, false),
-                Serdes.String(), Serdes.Long());
     }
 
     @Override

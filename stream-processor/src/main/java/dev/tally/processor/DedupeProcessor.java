@@ -40,7 +40,8 @@ public final class DedupeProcessor implements Processor<String, Envelope, String
 
     /** The supplier the topology adds; it declares the store, kept for the longest horizon. */
     public static ProcessorSupplier<String, Envelope, String, Envelope> supplier(final Function<String, Duration> horizonOf,
-                                                                                final Duration longestHorizon) {
+                                                                                final Duration longestHorizon,
+                                                                                final StoreKind stores) {
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, Envelope, String, Envelope> get() {
@@ -50,7 +51,7 @@ public final class DedupeProcessor implements Processor<String, Envelope, String
             @Override
             public Set<StoreBuilder<?>> stores() {
                 return Set.of(Stores.windowStoreBuilder(
-                        Stores.persistentWindowStore(StoreNames.DEDUPE, longestHorizon, longestHorizon, false),
+                        stores.window(StoreNames.DEDUPE, longestHorizon, longestHorizon),
                         Serdes.String(), Serdes.Long()));
             }
         };

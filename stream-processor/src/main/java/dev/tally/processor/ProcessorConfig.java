@@ -25,6 +25,8 @@ import dev.tally.config.KafkaSettings;
  * @param reorderDelay   how long events wait to be released in event-time order (default 5s)
  * @param idleAdvance    after how much wall-clock silence the processor's time follows the wall clock,
  *                       so buffers drain and windows close when traffic stops (default 2s)
+ * @param stateStores    {@code rocksdb} (default) or {@code memory}, see {@link StoreKind}
+ * @param rocksdbMemoryBytes memory for all RocksDB stores together: block cache and memtables (default 128 MiB)
  * @param queryHistory   how far back windowed counts stay queryable (default 7d)
  * @param commitInterval how often results are committed and emitted (default 100ms, the exactly-once default)
  * @param counters       what to count
@@ -36,7 +38,7 @@ import dev.tally.config.KafkaSettings;
  */
 public record ProcessorConfig(String applicationId, Path stateDir, Duration dedupeHorizon,
                               Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
-                              Duration queryHistory, Duration commitInterval, List<Counter> counters, String queryHost, int queryPort,
+                              StoreKind stateStores, long rocksdbMemoryBytes, Duration queryHistory, Duration commitInterval, List<Counter> counters, String queryHost, int queryPort,
                               String advertisedHost, KafkaSettings kafka) {
 
     /** The default window sizes of a counter that lists none. */
@@ -45,7 +47,8 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
 
     private record Section(String applicationId, String stateDir, Duration dedupeHorizon,
                            Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
-                           Duration queryHistory, Duration commitInterval, List<CounterSection> counters) {
+                           String stateStores, Long rocksdbMemoryBytes, Duration queryHistory, Duration commitInterval,
+                           List<CounterSection> counters) {
     }
 
     private record CounterSection(String name, Filter filter, List<String> groupBy, List<Duration> windows, Duration grace,
@@ -106,6 +109,8 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                 s.dedupeHorizons() == null ? Map.of() : s.dedupeHorizons(),
                 s.reorderDelay() == null ? Duration.ofSeconds(5) : s.reorderDelay(),
                 s.idleAdvance() == null ? Duration.ofSeconds(2) : s.idleAdvance(),
+                StoreKind.parse(s.stateStores()),
+                s.rocksdbMemoryBytes() == null ? 128L << 20 : s.rocksdbMemoryBytes(),
                 s.queryHistory() == null ? Duration.ofDays(7) : s.queryHistory(),
                 s.commitInterval() == null ? Duration.ofMillis(100) : s.commitInterval(),
                 counters,
@@ -125,12 +130,14 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     }
 
     public ProcessorConfig withKafka(final KafkaSettings newKafka) {
-        return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance, queryHistory, commitInterval, counters,
+        return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
+                stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
                 queryHost, queryPort, advertisedHost, newKafka);
     }
 
     public ProcessorConfig withStateDir(final Path dir) {
-        return new ProcessorConfig(applicationId, dir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance, queryHistory, commitInterval, counters,
+        return new ProcessorConfig(applicationId, dir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
+                stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
                 queryHost, queryPort, advertisedHost, kafka);
     }
 }

@@ -47,7 +47,8 @@ public final class ReorderProcessor implements Processor<String, Envelope, Strin
         this.clock = new IdleClock(idleAdvance);
     }
 
-    public static ProcessorSupplier<String, Envelope, String, Envelope> supplier(final Duration delay, final Duration idleAdvance) {
+    public static ProcessorSupplier<String, Envelope, String, Envelope> supplier(final Duration delay, final Duration idleAdvance,
+                                                                                final StoreKind stores) {
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, Envelope, String, Envelope> get() {
@@ -56,7 +57,7 @@ public final class ReorderProcessor implements Processor<String, Envelope, Strin
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.REORDER),
+                return Set.of(Stores.keyValueStoreBuilder(stores.keyValue(StoreNames.REORDER),
                         Serdes.Bytes(), Topics.RAW.valueSerde()));
             }
         };

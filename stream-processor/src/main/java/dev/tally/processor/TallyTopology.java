@@ -57,8 +57,8 @@ public final class TallyTopology {
                 .stream(Topics.RAW.name(), Consumed.with(Topics.RAW.keySerde(), Topics.RAW.valueSerde())
                         .withTimestampExtractor(new EventTimeExtractor())
                         .withName("raw"))
-                .process(DedupeProcessor.supplier(config::dedupeHorizon, longestHorizon), Named.as("dedupe"))
-                .process(ReorderProcessor.supplier(config.reorderDelay(), config.idleAdvance()), Named.as("reorder"));
+                .process(DedupeProcessor.supplier(config::dedupeHorizon, longestHorizon, config.stateStores()), Named.as("dedupe"))
+                .process(ReorderProcessor.supplier(config.reorderDelay(), config.idleAdvance(), config.stateStores()), Named.as("reorder"));
 
         ordered.to(Topics.ORDERED.name(), Produced.with(Topics.ORDERED.keySerde(), Topics.ORDERED.valueSerde())
                 .withName("ordered-out"));
@@ -69,7 +69,7 @@ public final class TallyTopology {
                                     new CountEvent(event.source(), event.eventId(), counter.delta(event))),
                             Named.as(counter.name() + "-key"))
                     .repartition(Repartitioned.with(Serdes.String(), CountEvent.SERDE).withName(counter.name() + "-by-key"))
-                    .process(CounterProcessor.supplier(counter, config.queryHistory(), config.idleAdvance()),
+                    .process(CounterProcessor.supplier(counter, config.queryHistory(), config.idleAdvance(), config.stateStores()),
                             Named.as(counter.name() + "-count"))
                     .to(Emitted.TOPIC, Produced.with(Serdes.String(), Emitted.SERDE).withName(counter.name() + "-out"));
         }

@@ -52,7 +52,7 @@ class TallyTopologyTest {
 
     private void start(final Map<String, Duration> horizons, final Counter... counters) {
         final ProcessorConfig config = new ProcessorConfig("test", stateDir, Duration.ofHours(24), horizons,
-                Duration.ofSeconds(5), Duration.ofSeconds(3), Duration.ofDays(7), Duration.ofMillis(100),
+                Duration.ofSeconds(5), Duration.ofSeconds(3), StoreKind.ROCKSDB, 64L << 20, Duration.ofDays(7), Duration.ofMillis(100),
                 List.of(counters), "127.0.0.1", 0, "127.0.0.1",
                 new KafkaSettings(Map.of("bootstrap.servers", "unused:9092"), TopicSettings.EMBEDDED));
         driver = new TopologyTestDriver(TallyTopology.build(config), ProcessorApp.streamsProperties(config), T0);

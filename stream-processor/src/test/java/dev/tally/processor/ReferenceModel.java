@@ -1,0 +1,169 @@
+package dev.tally.processor;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.tally.config.Durations;
+import dev.tally.schemas.Alert;
+import dev.tally.schemas.CountUpdate;
+import dev.tally.schemas.Envelope;
+import dev.tally.schemas.LateEvent;
+
+/**
+ * What Tally's processor must output for a stream of deliveries, computed in plain Java with no
+ * Kafka: the specification the property tests hold the real topology to. It follows stream time
+ * only (no wall clock), on one partition.
+ */
+final class ReferenceModel {
+
+    /** A window of one counter: which key, which size, where it starts. */
+    record WindowId(String counter, String key, String window, long start) {
+    }
+
+    /** Everything the topology writes, per output topic, plus the final state of the stores. */
+    record Output(List<Envelope> ordered, List<CountUpdate> updates, List<CountUpdate> finals, List<LateEvent> late,
+                  List<Alert> alerts, Map<WindowId, Long> windows, Map<String, Long> totals) {
+    }
+
+    private final ProcessorConfig config;
+    private final long dedupeRetention;
+
+    // dedupe
+    private final Map<String, List<Long>> seen = new HashMap<>();
+    private long dedupeObserved = Long.MIN_VALUE;
+    // reorder
+    private final TreeMap<String, Envelope> buffer = new TreeMap<>();
+    private long reorderTime = Long.MIN_VALUE;
+    // counters
+    private final Map<String, Long> counterTime = new HashMap<>();
+    private final Map<String, Long> finalizedUpTo = new HashMap<>();
+    private final Map<WindowId, Long> windows = new LinkedHashMap<>();
+    private final Map<WindowId, Long> peaks = new HashMap<>();
+    private final Map<String, Long> totals = new TreeMap<>();
+
+    private final List<Envelope> ordered = new ArrayList<>();
+    private final List<CountUpdate> updates = new ArrayList<>();
+    private final List<CountUpdate> finals = new ArrayList<>();
+    private final List<LateEvent> late = new ArrayList<>();
+    private final List<Alert> alerts = new ArrayList<>();
+
+    ReferenceModel(final ProcessorConfig config) {
+        this.config = config;
+        this.dedupeRetention = config.dedupeHorizons().values().stream()
+                .max(Comparator.naturalOrder())
+                .filter(h -> h.compareTo(config.dedupeHorizon()) > 0)
+                .orElse(config.dedupeHorizon()).toMillis();
+    }
+
+    static Output run(final ProcessorConfig config, final List<Envelope> deliveries) {
+        final ReferenceModel model = new ReferenceModel(config);
+        deliveries.forEach(model::deliver);
+        return new Output(model.ordered, model.updates, model.finals, model.late, model.alerts, model.windows, model.totals);
+    }
+
+    private void deliver(final Envelope event) {
+        if (isDuplicate(event)) {
+            return;
+        }
+        reorderTime = Math.max(reorderTime, event.eventTime().toEpochMilli());
+        buffer.put(bufferKey(event), event);
+        final long releaseUpTo = reorderTime - config.reorderDelay().toMillis();
+        while (!buffer.isEmpty() && buffer.firstEntry().getValue().eventTime().toEpochMilli() <= releaseUpTo) {
+            release(buffer.pollFirstEntry().getValue());
+        }
+    }
+
+    /** A delivery is a duplicate if its id was seen within the source's horizon of its receive time. */
+    private boolean isDuplicate(final Envelope event) {
+        final long receivedAt = event.receivedAt().toEpochMilli();
+        final long horizon = config.dedupeHorizon(event.source()).toMillis();
+        // The store forgets what is older than its retention, counted from the latest receive time it holds.
+        final long from = Math.max(receivedAt - horizon, dedupeObserved - dedupeRetention + 1);
+        final long to = receivedAt + horizon;
+        final List<Long> times = seen.computeIfAbsent(event.key(), k -> new ArrayList<>());
+        if (times.stream().anyMatch(t -> t >= from && t <= to)) {
+            return true;
+        }
+        times.add(receivedAt);
+        dedupeObserved = Math.max(dedupeObserved, receivedAt);
+        return false;
+    }
+
+    private static String bufferKey(final Envelope e) {
+        return "%020d|%020d|%s".formatted(e.eventTime().toEpochMilli(), e.receivedAt().toEpochMilli(), e.key());
+    }
+
+    private void release(final Envelope event) {
+        ordered.add(event);
+        for (Counter counter : config.counters()) {
+            if (counter.matches(event)) {
+                count(counter, counter.key(event), event, counter.delta(event));
+            }
+        }
+    }
+
+    private void count(final Counter counter, final String key, final Envelope event, final long delta) {
+        final long ts = event.eventTime().toEpochMilli();
+        final long time = Math.max(counterTime.getOrDefault(counter.name(), Long.MIN_VALUE), ts);
+        counterTime.put(counter.name(), time);
+        final long grace = counter.grace().toMillis();
+        for (Duration sizeDuration : counter.windows()) {
+            final long size = sizeDuration.toMillis();
+            final String window = Durations.format(sizeDuration);
+            final long start = ts - Math.floorMod(ts, size);
+            if (start + size + grace <= time) {
+                late.add(new LateEvent(counter.name(), key, window, Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size),
+                        Instant.ofEpochMilli(start + size + grace), Instant.ofEpochMilli(time), event.source(), event.eventId(),
+                        event.eventTime(), null));
+                continue;
+            }
+            final WindowId id = new WindowId(counter.name(), key, window, start);
+            final long count = windows.getOrDefault(id, 0L) + delta;
+            windows.put(id, count);
+            updates.add(new CountUpdate(counter.name(), key, window, Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size), count));
+            final long peak = peaks.getOrDefault(id, 0L);
+            if (count > peak) {
+                peaks.put(id, count);
+                for (long threshold : counter.thresholds()) {
+                    if (peak < threshold && threshold <= count) {
+                        alerts.add(new Alert(counter.name(), key, window, Instant.ofEpochMilli(start),
+                                Instant.ofEpochMilli(start + size), threshold, count, event.eventId(), event.eventTime()));
+                    }
+                }
+            }
+        }
+        final String totalKey = counter.name() + "|" + key;
+        final long total = totals.getOrDefault(totalKey, 0L) + delta;
+        totals.put(totalKey, total);
+        updates.add(new CountUpdate(counter.name(), key, CountUpdate.ALL_TIME, null, null, total));
+        closeWindows(counter, time - grace);
+    }
+
+    /** Every window of the counter that ends at or before {@code closedUpTo} is final, once. */
+    private void closeWindows(final Counter counter, final long closedUpTo) {
+        for (Duration sizeDuration : counter.windows()) {
+            final String window = Durations.format(sizeDuration);
+            final String doneKey = counter.name() + "|" + window;
+            final long done = finalizedUpTo.getOrDefault(doneKey, Long.MIN_VALUE);
+            if (closedUpTo <= done) {
+                continue;
+            }
+            final long size = sizeDuration.toMillis();
+            windows.forEach((id, count) -> {
+                final long end = id.start() + size;
+                if (id.counter().equals(counter.name()) && id.window().equals(window) && end > done && end <= closedUpTo) {
+                    finals.add(new CountUpdate(counter.name(), id.key(), window, Instant.ofEpochMilli(id.start()),
+                            Instant.ofEpochMilli(end), count));
+                }
+            });
+            finalizedUpTo.put(doneKey, closedUpTo);
+        }
+    }
+}
