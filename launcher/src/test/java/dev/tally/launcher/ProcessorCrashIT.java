@@ -1,0 +1,219 @@
+package dev.tally.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.tally.broker.EmbeddedKafkaBroker;
+import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Json;
+import dev.tally.schemas.Topics;
+
+/**
+ * Exactly once across a crash: the processor runs as its own process, is killed with SIGKILL in the
+ * middle of a stream (no clean shutdown, no commit), restarted, and every count it then serves
+ * equals the count of the distinct events written, to the unit.
+ */
+class ProcessorCrashIT {
+
+    private static final int EVENTS = 3000;
+    private static final int KEYS = 20;
+    private static final Instant T0 = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+
+    @TempDir
+    Path dir;
+
+    private EmbeddedKafkaBroker broker;
+    private Process processor;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterEach
+    void stop() {
+        if (processor != null) {
+            processor.destroyForcibly();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void shouldCountExactlyOnceAcrossASigkilledProcessor() throws Exception {
+        broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.onFreePorts(dir.resolve("broker")));
+        final Path config = dir.resolve("tally.yaml");
+        Files.writeString(config, """
+                processor:
+                  application_id: crash-it
+                  counters:
+                    - name: by_customer
+                      group_by: [entity_id]
+                      windows: [1m]
+                      grace: 10m
+                """);
+        final int queryPort = freePort();
+        final String query = "http://127.0.0.1:" + queryPort;
+
+        processor = startProcessor(config, queryPort, "first");
+        awaitReady(query);
+
+        final Map<String, Long> expected = new TreeMap<>();
+        final Map<String, Long> expectedWindows = new TreeMap<>();
+        final Random random = new Random(42);
+        try (KafkaProducer<String, Envelope> producer = producer()) {
+            for (int i = 0; i < EVENTS; i++) {
+                final String customer = "c" + random.nextInt(KEYS);
+                final Instant eventTime = T0.plusMillis(random.nextInt(120_000));
+                final Envelope event = new Envelope("shop", "e" + i, "order.created", eventTime, Instant.now(),
+                        customer, null, "1");
+                producer.send(new ProducerRecord<>(Topics.RAW.name(), event.key(), event));
+                if (random.nextInt(10) == 0) {   // a redelivery of the same event: never counted twice
+                    producer.send(new ProducerRecord<>(Topics.RAW.name(), event.key(), event));
+                }
+                expected.merge(customer, 1L, Long::sum);
+                expectedWindows.merge(customer + "@" + windowStart(eventTime), 1L, Long::sum);
+                if (i == EVENTS / 3) {
+                    producer.flush();
+                    // Kill it only once it has counted (and committed) part of the stream.
+                    awaitSomethingCounted(query, expected.keySet());
+                    processor.destroyForcibly().waitFor(30, TimeUnit.SECONDS);   // SIGKILL
+                    processor = startProcessor(config, queryPort, "second");
+                }
+                if (i % 100 == 0) {
+                    Thread.sleep(20);     // a steady stream, not one burst
+                }
+            }
+            producer.flush();
+        }
+        awaitReady(query);
+
+        for (Map.Entry<String, Long> customer : expected.entrySet()) {
+            awaitTotal(query, customer.getKey(), customer.getValue());
+        }
+        final Map<String, Long> served = new TreeMap<>();
+        final Map<String, Long> servedWindows = new TreeMap<>();
+        for (String customer : expected.keySet()) {
+            served.put(customer, total(query, customer));
+            for (var w : Json.MAPPER.readTree(get(query + "/v1/counters/by_customer/counts?key=" + customer
+                    + "&window=1m&from=" + T0.minusSeconds(60) + "&to=" + T0.plusSeconds(180)).body()).get("windows")) {
+                servedWindows.put(customer + "@" + w.get("start").asText(), w.get("count").asLong());
+            }
+        }
+        assertThat(served).isEqualTo(expected);
+        assertThat(servedWindows).isEqualTo(expectedWindows);
+        assertThat(served.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(EVENTS);
+    }
+
+    private static String windowStart(final Instant t) {
+        return Instant.ofEpochMilli(t.toEpochMilli() - Math.floorMod(t.toEpochMilli(), 60_000L)).toString();
+    }
+
+    private Process startProcessor(final Path config, final int queryPort, final String name) throws IOException {
+        final ProcessBuilder pb = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                "-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile", ""),
+                Tally.class.getName(), "processor", "-c", config.toString()));
+        final Map<String, String> env = pb.environment();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
+        // A killed member is noticed after its session times out; keep that short for the test.
+        env.put("KAFKA_SESSION_TIMEOUT_MS", "6000");
+        env.put("KAFKA_HEARTBEAT_INTERVAL_MS", "1000");
+        env.put("TALLY_STATE_DIR", dir.resolve("state").toString());
+        env.put("TALLY_QUERY_PORT", String.valueOf(queryPort));
+        pb.redirectErrorStream(true).redirectOutput(new File(dir.toFile(), "processor-" + name + ".log"));
+        return pb.start();
+    }
+
+    private KafkaProducer<String, Envelope> producer() {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(p, Topics.RAW.keySerde().serializer(), Topics.RAW.valueSerde().serializer());
+    }
+
+    private void awaitReady(final String query) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!processor.isAlive()) {
+                throw new AssertionError("the processor exited with " + processor.exitValue() + "; see " + dir);
+            }
+            try {
+                if (get(query + "/readyz").statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("processor not ready within 120 s");
+    }
+
+    private void awaitSomethingCounted(final String query, final Iterable<String> keys) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String key : keys) {
+                if (total(query, key) > 0) {
+                    return;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the first processor counted nothing within 60 s");
+    }
+
+    private void awaitTotal(final String query, final String key, final long expected) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        long last = -1;
+        while (System.nanoTime() < deadline) {
+            last = total(query, key);
+            if (last == expected) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("total of " + key + " is " + last + ", expected " + expected);
+    }
+
+    private long total(final String query, final String key) throws Exception {
+        final HttpResponse<String> response = get(query + "/v1/counters/by_customer/total?key="
+                + URLEncoder.encode(key, StandardCharsets.UTF_8));
+        return response.statusCode() == 200 ? Json.MAPPER.readTree(response.body()).get("total").asLong() : -1;
+    }
+
+    private HttpResponse<String> get(final String url) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
