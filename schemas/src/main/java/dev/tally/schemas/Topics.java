@@ -22,6 +22,15 @@ public final class Topics {
             "envelope.schema.json", "verified webhook events, written by the gateway after its signature check");
 
     /**
+     * Deliveries the gateway refused (signature, schema, size, rate, content type, allowlist), sampled
+     * to a bounded rate. Key: the source name; value {@link Rejection}, which never holds the body or
+     * a secret.
+     */
+    public static final Topic<String, Rejection> REJECTED = new Topic<>(
+            "webhooks.rejected", Serdes.String(), new JsonSerde<>(Rejection.class),
+            "rejection.schema.json", "deliveries the gateway refused, with the reason and redacted headers, sampled");
+
+    /**
      * The deduplicated events in event-time order (per partition), released after the reorder
      * delay. Key {@code source:event_id}; value {@link Envelope}; record timestamp = event time.
      */
@@ -57,7 +66,7 @@ public final class Topics {
             "tally.deadletter", Serdes.ByteArray(), Serdes.ByteArray(),
             null, "records the processor could not read, with error headers");
 
-    public static final List<Topic<?, ?>> ALL = List.of(RAW, ORDERED, COUNT_UPDATES, COUNT_FINAL, LATE, ALERTS, DEAD_LETTER);
+    public static final List<Topic<?, ?>> ALL = List.of(RAW, REJECTED, ORDERED, COUNT_UPDATES, COUNT_FINAL, LATE, ALERTS, DEAD_LETTER);
 
     private Topics() {
     }
