@@ -1,67 +1,114 @@
 package dev.tally.gateway;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.CompletionException;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.tally.config.ConfigFile;
 import dev.tally.http.HttpSupport;
-import dev.tally.schemas.Envelope;
+import dev.tally.http.Metrics;
 import dev.tally.schemas.Problem;
 import dev.tally.schemas.ProblemException;
 import dev.tally.schemas.TopicAdmin;
 import dev.tally.schemas.Topics;
 
 /**
- * The ingest gateway's HTTP routes: every route the gateway serves is declared in {@link #start}.
+ * The ingest gateway: every route it serves is declared in {@link #start}.
  *
  * <ul>
- *   <li>{@code POST /webhooks/{source}}: verify the signature on the raw body, map it to events,
- *       write them to Kafka and answer {@code 202} once Kafka acknowledged them all.</li>
+ *   <li>{@code POST /webhooks/{source}}: {@link Intake} checks, verifies and writes the delivery to
+ *       {@link Topics#RAW}, answering {@code 202} once Kafka acknowledged every event; refusals go,
+ *       sampled, to {@link Topics#REJECTED}.</li>
  *   <li>{@code GET /healthz}: the process is up. {@code GET /readyz}: Kafka is reachable.</li>
+ *   <li>{@code GET /metrics}: Prometheus text format ({@link GatewayMetrics}, the producers' metrics, the JVM's).</li>
  * </ul>
  *
- * Errors are RFC 9457 {@code application/problem+json}, mapped from {@link ProblemException} in one place.
+ * The sources can be replaced while serving ({@link #reload}, {@link #reloadOnChange}). Errors are
+ * RFC 9457 {@code application/problem+json}, mapped from {@link ProblemException} in one place.
  */
 public final class GatewayApp implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayApp.class);
 
+    /** What the gateway needs from Kafka; tests give a {@code MockProducer} and no broker. */
+    record Kafka(Producer<String, byte[]> events, Producer<String, byte[]> rejected, Supplier<String> readiness,
+                 Runnable ensureTopics, AutoCloseable health) {
+    }
+
     private final GatewayConfig config;
-    private final Map<String, Source> sources;
+    private final Map<String, String> env;
+    private final AtomicReference<Intake.Sources> sources = new AtomicReference<>();
     private final Publisher publisher;
-    private final KafkaHealth health;
-    private final Clock clock;
+    private final Rejections rejections;
+    private final Kafka kafka;
+    private final Metrics metrics;
+    private final GatewayMetrics gatewayMetrics;
+    private final Intake intake;
+    private final TlsConnector tls;
+    private final List<KafkaClientMetrics> producerMetrics;
+    private ConfigWatcher watcher;
     private Javalin http;
 
     public GatewayApp(final GatewayConfig config, final Map<String, String> env, final Clock clock) {
-        this.config = config;
-        this.clock = clock;
-        this.sources = Source.all(config, env);
-        final Properties kafka = config.kafka().clientProperties();
-        this.publisher = new Publisher(kafka, config.ackTimeout());
-        this.health = new KafkaHealth(kafka, Duration.ofSeconds(2));
+        this(config, env, clock, real(config));
     }
 
-    /** Creates missing topics, then serves HTTP. */
+    GatewayApp(final GatewayConfig config, final Map<String, String> env, final Clock clock, final Kafka kafka) {
+        this.config = config;
+        this.env = Map.copyOf(env);
+        this.kafka = kafka;
+        this.sources.set(build(config));
+        this.tls = config.tls() == null ? null : new TlsConnector(config.tls(), env);
+        this.metrics = Metrics.create("gateway");
+        this.gatewayMetrics = new GatewayMetrics(metrics.registry());
+        this.publisher = new Publisher(kafka.events(), config.ackTimeout());
+        this.rejections = new Rejections(kafka.rejected(), config.rejected().perSource(), gatewayMetrics);
+        this.producerMetrics = List.of(new KafkaClientMetrics(kafka.events()), new KafkaClientMetrics(kafka.rejected()));
+        producerMetrics.forEach(m -> m.bindTo(metrics.registry()));
+        this.intake = new Intake(sources::get, publisher, rejections, gatewayMetrics, config.ackTimeout(), clock);
+    }
+
+    private static Kafka real(final GatewayConfig config) {
+        final var props = config.kafka().clientProperties();
+        final KafkaHealth health = new KafkaHealth(props, Duration.ofSeconds(2));
+        return new Kafka(Publisher.producer(props, config.ackTimeout()), Rejections.producer(props), health::problem,
+                () -> TopicAdmin.ensureTopics(props, config.kafka().topics(), List.of(Topics.RAW, Topics.REJECTED), 30_000),
+                health);
+    }
+
+    private Intake.Sources build(final GatewayConfig c) {
+        return new Intake.Sources(Source.all(c, env), new ClientIp(c.trustedProxies()));
+    }
+
+    /** Creates missing topics, then serves HTTP (or HTTPS when {@code gateway.tls} is set). */
     public GatewayApp start() {
-        TopicAdmin.ensureTopics(config.kafka().clientProperties(), config.kafka().topics(), List.of(Topics.RAW), 30_000);
+        kafka.ensureTopics().run();
         http = Javalin.create(c -> {
             HttpSupport.configure(c, config.host(), config.port(), "Deliver webhooks with POST /webhooks/{source}.");
-            c.http.maxRequestSize = config.maxBodyBytes();
-            c.routes.post("/webhooks/{source}", this::ingest);
+            if (tls != null) {
+                c.jetty.addConnector((server, httpConfig) -> tls.create(server, httpConfig, config.host(), config.port()));
+            }
+            c.requestLogger.http(this::answered);
+            c.routes.post("/webhooks/{source}", intake::handle);
             c.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "up")));
             c.routes.get("/readyz", this::ready);
+            metrics.route(c);
         }).start();
-        LOG.info("gateway listening on http://{}:{} for sources {}", config.host(), http.port(), sources.keySet());
+        LOG.info("gateway listening on {}://{}:{} for sources {}", tls == null ? "http" : "https", config.host(), http.port(),
+                sources.get().byName().keySet());
         return this;
     }
 
@@ -69,44 +116,52 @@ public final class GatewayApp implements AutoCloseable {
         return http.port();
     }
 
-    private void ingest(final Context ctx) {
-        final String name = ctx.pathParam("source");
-        final Source source = sources.get(name);
-        if (source == null) {
-            throw ProblemException.notFound("unknown-source", "No source named '" + name
-                    + "' is configured. Configured sources: " + String.join(", ", sources.keySet()) + ".");
+    /**
+     * Replaces the sources, their limits and the trusted proxies with those of {@code newConfig}
+     * (host, port, TLS, Kafka and ack timeout need a restart). Throws, leaving the sources in force,
+     * when {@code newConfig} cannot be used (a missing secret, a bad setting).
+     */
+    public void reload(final GatewayConfig newConfig) {
+        sources.set(build(newConfig));
+        if (!Objects.equals(newConfig.host(), config.host()) || newConfig.port() != config.port()
+                || !Objects.equals(newConfig.tls(), config.tls()) || !newConfig.ackTimeout().equals(config.ackTimeout())
+                || !newConfig.rejected().equals(config.rejected())) {
+            LOG.warn("gateway config reloaded, but host, port, tls, ack_timeout and rejected apply only after a restart");
         }
-        final Delivery delivery = new Delivery(ctx::header, ctx.bodyAsBytes(), clock.instant());
-        final int secretIndex = source.verifier().verify(delivery);
-        final Outcome outcome = source.mapper().map(source.name(), delivery);
-        if (outcome instanceof Outcome.Reply reply) {
-            // A handshake (Slack url_verification, Discord PING): answered directly, nothing to count.
-            ctx.status(200).json(reply.body());
-        } else {
-            publish(ctx, source, secretIndex, ((Outcome.Events) outcome).events());
-        }
+        LOG.info("gateway config reloaded; sources {}", sources.get().byName().keySet());
     }
 
-    private void publish(final Context ctx, final Source source, final int secretIndex, final List<Envelope> events) {
-        ctx.future(() -> publisher.publish(events, source, secretIndex).handle((ok, error) -> {
-            if (error != null) {
-                final Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                LOG.warn("source={} event_ids={} not acknowledged by Kafka: {}", source.name(),
-                        events.stream().map(Envelope::eventId).toList(), cause.getMessage());
-                HttpSupport.problem(ctx, cause instanceof ProblemException p ? p : new KafkaUnavailableException(config.ackTimeout(), cause));
-            } else {
-                final Map<String, Object> body = new LinkedHashMap<>();
-                body.put("status", "accepted");
-                body.put("source", source.name());
-                body.put("event_ids", events.stream().map(Envelope::eventId).toList());
-                ctx.status(202).json(body);
-            }
-            return null;
-        }));
+    /** Watches {@code configFile} and {@link #reload}s from it whenever it or a secret file it names changes. */
+    public GatewayApp reloadOnChange(final Path configFile) {
+        return reloadOnChange(configFile, Duration.ofSeconds(2));
+    }
+
+    GatewayApp reloadOnChange(final Path configFile, final Duration interval) {
+        watcher = new ConfigWatcher(configFile, interval, secretFiles(config), file -> {
+            final GatewayConfig next = GatewayConfig.from(ConfigFile.load(file), env);
+            reload(next);
+            return secretFiles(next);
+        });
+        return this;
+    }
+
+    private static List<Path> secretFiles(final GatewayConfig c) {
+        return c.sources().values().stream()
+                .flatMap(s -> s.secrets() == null ? Stream.empty() : s.secrets().stream())
+                .filter(ref -> ref != null && ref.file() != null)
+                .map(ref -> Path.of(ref.file()).toAbsolutePath())
+                .toList();
+    }
+
+    private void answered(final Context ctx, final Float millis) {
+        final String source = ctx.attribute(Intake.SOURCE_ATTRIBUTE);
+        if (source != null) {
+            gatewayMetrics.finished(source, ctx.statusCode());
+        }
     }
 
     private void ready(final Context ctx) {
-        final String problem = health.problem();
+        final String problem = kafka.readiness().get();
         if (problem == null) {
             ctx.json(Map.of("status", "ready"));
         } else {
@@ -116,10 +171,20 @@ public final class GatewayApp implements AutoCloseable {
 
     @Override
     public void close() {
+        if (watcher != null) {
+            watcher.close();
+        }
         if (http != null) {
             http.stop();
         }
+        producerMetrics.forEach(KafkaClientMetrics::close);
         publisher.close();
-        health.close();
+        rejections.close();
+        try {
+            kafka.health().close();
+        } catch (Exception e) {
+            LOG.debug("closing the health check: {}", e.getMessage());
+        }
+        metrics.close();
     }
 }

@@ -16,17 +16,55 @@ import dev.tally.config.KafkaSettings;
 
 /**
  * The gateway's settings: the {@code gateway} section of the config file, then environment
- * overrides ({@code TALLY_GATEWAY_HOST}, {@code TALLY_GATEWAY_PORT}).
+ * overrides ({@code TALLY_GATEWAY_HOST}, {@code TALLY_GATEWAY_PORT}). The sources, their limits and
+ * {@code trusted_proxies} are reloaded when the file changes; the rest needs a restart.
  *
- * @param host         address to bind (default 127.0.0.1)
- * @param port         HTTP port (default 8080)
- * @param ackTimeout   how long a request waits for Kafka's acknowledgement before answering 503 (default 5s)
- * @param maxBodyBytes largest accepted body (default 1 MiB)
- * @param sources      the configured senders by name
- * @param kafka        where Kafka is and how topics are created
+ * @param host           address to bind (default 127.0.0.1)
+ * @param port           HTTP port (default 8080)
+ * @param ackTimeout     how long a request waits for Kafka's acknowledgement before answering 503 (default 5s)
+ * @param maxBodyBytes   largest accepted body for sources that set no {@code max_body_bytes} (default 1 MiB)
+ * @param trustedProxies proxies (CIDR) whose {@code X-Forwarded-For} names the client; default none: the
+ *                       client is the peer address
+ * @param tls            serve HTTPS instead of HTTP when set (default: plain HTTP)
+ * @param rejected       how many rejected deliveries per source reach {@code webhooks.rejected} (default 10/s)
+ * @param sources        the configured senders by name
+ * @param kafka          where Kafka is and how topics are created
  */
-public record GatewayConfig(String host, int port, Duration ackTimeout, long maxBodyBytes,
-                            Map<String, SourceSettings> sources, KafkaSettings kafka) {
+public record GatewayConfig(String host, int port, Duration ackTimeout, long maxBodyBytes, List<IpRange> trustedProxies,
+                            Tls tls, Rejected rejected, Map<String, SourceSettings> sources, KafkaSettings kafka) {
+
+    /** Default {@link #maxBodyBytes}: 1 MiB. */
+    public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+    /** Default {@link Rejected#perSource}: 10 rejected deliveries a second per source. */
+    public static final Rate DEFAULT_REJECTED_RATE = Rate.parse("10/s");
+
+    /**
+     * HTTPS on the gateway's port.
+     *
+     * @param keystore    a PKCS12 (or {@code type}) keystore holding the server's key and certificate chain
+     * @param passwordEnv the environment variable holding the keystore password
+     * @param type        the keystore type (default PKCS12)
+     */
+    public record Tls(String keystore, String passwordEnv, String type) {
+    }
+
+    /**
+     * The rejected-deliveries topic.
+     *
+     * @param perSource at most this many rejections per source are written (the rest are only counted);
+     *                  {@code 0/s} writes none
+     */
+    public record Rejected(Rate perSource) {
+    }
+
+    /**
+     * Token-bucket limits; each bucket holds one period's worth, refilled continuously. Unset means unlimited.
+     *
+     * @param perSource every delivery to the source, from anywhere
+     * @param perIp     deliveries to the source from one client address
+     */
+    public record RateLimit(Rate perSource, Rate perIp) {
+    }
 
     /**
      * One sender's settings as written under {@code gateway.sources.<name>}. Only {@code scheme} and
@@ -44,6 +82,13 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
      * @param tolerance       schemes that sign a time: how far it may be from now (default 5m)
      * @param webhookId       paypal: the webhook's id, part of what PayPal signs
      * @param fields          hmac, token: where the envelope's fields are in the body
+     * @param maxBodyBytes    every scheme: largest body (default: the gateway's {@code max_body_bytes}, 1 MiB); 413 above
+     * @param contentTypes    every scheme: accepted media types (default application/json, the body of every
+     *                        scheme; {@code "*&#47;*"} accepts any); 415 otherwise. A delivery without
+     *                        Content-Type is read as JSON
+     * @param rateLimit       every scheme: token buckets per source and per client address (default unlimited); 429
+     * @param allowIps        every scheme: client addresses (CIDR) allowed to deliver (default any); 403 otherwise
+     * @param schema          every scheme: a JSON Schema file the verified body must match (default none); 400
      */
     public record SourceSettings(
             String scheme,
@@ -54,9 +99,14 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
             String timestampHeader,
             Duration tolerance,
             String webhookId,
-            FieldPointers fields) {
+            FieldPointers fields,
+            Long maxBodyBytes,
+            List<String> contentTypes,
+            RateLimit rateLimit,
+            List<IpRange> allowIps,
+            String schema) {
 
-        /** The optional settings that are set, by their names in the file. */
+        /** The scheme-specific optional settings that are set, by their names in the file. */
         public Set<String> options() {
             final Map<String, Object> all = new TreeMap<>();
             all.put("header", header);
@@ -82,11 +132,12 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
     public record FieldPointers(String id, String type, String time, String entity) {
     }
 
-    private record Section(String host, Integer port, Duration ackTimeout, Long maxBodyBytes,
-                           Map<String, SourceSettings> sources) {
+    private record Section(String host, Integer port, Duration ackTimeout, Long maxBodyBytes, List<IpRange> trustedProxies,
+                           Tls tls, Rejected rejected, Map<String, SourceSettings> sources) {
     }
 
     public GatewayConfig {
+        trustedProxies = List.copyOf(trustedProxies);
         sources = Map.copyOf(sources);
     }
 
@@ -96,16 +147,22 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
                 env.getOrDefault("TALLY_GATEWAY_HOST", s.host() == null ? "127.0.0.1" : s.host()),
                 Env.port(env, "TALLY_GATEWAY_PORT", s.port(), 8080),
                 s.ackTimeout() == null ? Duration.ofSeconds(5) : s.ackTimeout(),
-                s.maxBodyBytes() == null ? 1024 * 1024 : s.maxBodyBytes(),
+                s.maxBodyBytes() == null ? DEFAULT_MAX_BODY_BYTES : s.maxBodyBytes(),
+                s.trustedProxies() == null ? List.of() : s.trustedProxies(),
+                s.tls(),
+                s.rejected() == null || s.rejected().perSource() == null ? new Rejected(DEFAULT_REJECTED_RATE) : s.rejected(),
                 s.sources() == null ? Map.of() : new TreeMap<>(s.sources()),
                 KafkaSettings.from(file, env));
         if (config.sources().isEmpty()) {
             throw new ConfigException(file.origin() + ": configure at least one source under gateway.sources");
         }
+        if (config.tls() != null && (config.tls().keystore() == null || config.tls().passwordEnv() == null)) {
+            throw new ConfigException(file.origin() + ": gateway.tls needs keystore and password_env");
+        }
         return config;
     }
 
     public GatewayConfig withKafka(final KafkaSettings kafka) {
-        return new GatewayConfig(host, port, ackTimeout, maxBodyBytes, sources, kafka);
+        return new GatewayConfig(host, port, ackTimeout, maxBodyBytes, trustedProxies, tls, rejected, sources, kafka);
     }
 }

@@ -34,8 +34,12 @@ public final class Publisher implements AutoCloseable {
     private final ExecutorService sender;
 
     public Publisher(final Properties clientProps, final Duration ackTimeout) {
-        this(new KafkaProducer<>(producerProperties(clientProps, ackTimeout), new StringSerializer(), new ByteArraySerializer()),
-                ackTimeout);
+        this(producer(clientProps, ackTimeout), ackTimeout);
+    }
+
+    /** The idempotent acks=all producer for {@link Topics#RAW}. */
+    static Producer<String, byte[]> producer(final Properties clientProps, final Duration ackTimeout) {
+        return new KafkaProducer<>(producerProperties(clientProps, ackTimeout), new StringSerializer(), new ByteArraySerializer());
     }
 
     Publisher(final Producer<String, byte[]> producer, final Duration ackTimeout) {
@@ -63,6 +67,10 @@ public final class Publisher implements AutoCloseable {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs + 5);
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "tally-gateway");
         return p;
+    }
+
+    Producer<String, byte[]> kafkaProducer() {
+        return producer;
     }
 
     /**

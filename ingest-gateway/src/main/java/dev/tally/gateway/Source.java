@@ -12,20 +12,20 @@ import dev.tally.config.ConfigException;
 
 /**
  * A configured sender: its name (the path segment of {@code POST /webhooks/{source}}), how its
- * signatures are checked and how its body becomes events.
+ * signatures are checked, how its body becomes events, and what it admits ({@link Policy}).
  */
-public record Source(String name, String scheme, SignatureVerifier verifier, EventMapper mapper) {
+public record Source(String name, String scheme, SignatureVerifier verifier, EventMapper mapper, Policy policy, String signatureHeader) {
 
     /** Builds every configured source; fails naming the first missing secret or bad setting. */
     public static Map<String, Source> all(final GatewayConfig config, final Map<String, String> env) {
         final CanonicalEventParser canonical = new CanonicalEventParser();
         final Map<String, Source> sources = new TreeMap<>();
-        config.sources().forEach((name, settings) -> sources.put(name, from(name, settings, env, canonical)));
+        config.sources().forEach((name, settings) -> sources.put(name, from(name, settings, config, env, canonical)));
         return Collections.unmodifiableMap(sources);
     }
 
     /** Builds a source from its config section, reading its secrets from the environment or files. */
-    public static Source from(final String name, final GatewayConfig.SourceSettings settings,
+    public static Source from(final String name, final GatewayConfig.SourceSettings settings, final GatewayConfig config,
                               final Map<String, String> env, final CanonicalEventParser canonical) {
         final String where = "gateway.sources." + name;
         final String scheme = settings.scheme() == null ? "hmac" : settings.scheme().toLowerCase(Locale.ROOT);
@@ -54,6 +54,7 @@ public record Source(String name, String scheme, SignatureVerifier verifier, Eve
             default -> throw new ConfigException(where + ": unknown scheme '" + settings.scheme() + "'; known schemes: "
                     + String.join(", ", Schemes.NAMES));
         };
-        return new Source(name, scheme, parts.verifier(), parts.mapper());
+        return new Source(name, scheme, parts.verifier(), parts.mapper(), Policy.from(name, settings, config.maxBodyBytes()),
+                settings.header());
     }
 }

@@ -1,0 +1,65 @@
+package dev.tally.gateway;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The gateway's own meters, scraped at {@code GET /metrics} (Prometheus names in brackets):
+ * <ul>
+ *   <li>{@code tally.gateway.requests} [{@code tally_gateway_requests_total}] by {@code source} and {@code status};
+ *       a path naming no configured source counts as source {@code unknown}, so senders cannot add series</li>
+ *   <li>{@code tally.gateway.rejections} by {@code source} and {@code reason}: signature, schema, body-too-large,
+ *       content-type, rate-limited, ip-not-allowed, bad-request</li>
+ *   <li>{@code tally.gateway.produce.latency}: time from handing a delivery's events to the producer to
+ *       Kafka's acknowledgement, a histogram, by {@code outcome} (acked or failed)</li>
+ *   <li>{@code tally.gateway.requests.in_flight}: deliveries being handled now</li>
+ *   <li>{@code tally.gateway.rejected_topic} by {@code outcome}: rejections written to {@code webhooks.rejected},
+ *       or left out by its sampling ({@code sampled_out}), a full queue ({@code dropped}) or a failed write ({@code failed})</li>
+ * </ul>
+ */
+final class GatewayMetrics {
+
+    static final String UNKNOWN_SOURCE = "unknown";
+
+    private final MeterRegistry registry;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    GatewayMetrics(final MeterRegistry registry) {
+        this.registry = registry;
+        registry.gauge("tally.gateway.requests.in_flight", inFlight);
+    }
+
+    MeterRegistry registry() {
+        return registry;
+    }
+
+    void started() {
+        inFlight.incrementAndGet();
+    }
+
+    void finished(final String source, final int status) {
+        inFlight.decrementAndGet();
+        Counter.builder("tally.gateway.requests").description("Deliveries answered, by source and HTTP status")
+                .tag("source", source).tag("status", String.valueOf(status)).register(registry).increment();
+    }
+
+    void rejected(final String source, final String reason) {
+        Counter.builder("tally.gateway.rejections").description("Deliveries refused, by source and reason")
+                .tag("source", source).tag("reason", reason).register(registry).increment();
+    }
+
+    void produced(final Duration latency, final boolean acked) {
+        Timer.builder("tally.gateway.produce.latency").description("From send to Kafka's acknowledgement of a delivery's events")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                .tag("outcome", acked ? "acked" : "failed").register(registry).record(latency);
+    }
+
+    void rejectedTopic(final String outcome) {
+        Counter.builder("tally.gateway.rejected_topic").description("Rejections written to webhooks.rejected or left out")
+                .tag("outcome", outcome).register(registry).increment();
+    }
+}

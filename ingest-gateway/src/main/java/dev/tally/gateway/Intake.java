@@ -1,0 +1,154 @@
+package dev.tally.gateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+
+import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tally.http.HttpSupport;
+import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Problem;
+import dev.tally.schemas.ProblemException;
+import dev.tally.schemas.Rejection;
+
+/**
+ * {@code POST /webhooks/{source}}, in the order that costs a refused sender least: allowlist
+ * (403), rate limits (429), announced size (413), content type (415), the body read up to the
+ * source's limit (413), the signature on the raw bytes (401), the source's JSON Schema (400), the
+ * scheme's mapping (400), then Kafka (202 once acknowledged, 503 + Retry-After when not). Every
+ * refusal is counted and offered to the rejected-deliveries topic.
+ */
+final class Intake {
+
+    /** The request attribute naming the source for the request metrics: a configured name or {@code unknown}. */
+    static final String SOURCE_ATTRIBUTE = "tally.source";
+    private static final Logger LOG = LoggerFactory.getLogger(Intake.class);
+    private static final Map<String, String> REASONS = Map.of(
+            "bad-signature", "signature",
+            "schema-mismatch", "schema",
+            "body-too-large", "body-too-large",
+            "unsupported-content-type", "content-type",
+            "rate-limited", "rate-limited",
+            "ip-not-allowed", "ip-not-allowed",
+            "bad-request", "bad-request");
+
+    /** The sources in force and how client addresses are found; replaced whole on reload. */
+    record Sources(Map<String, Source> byName, ClientIp clientIp) {
+    }
+
+    private final Supplier<Sources> sources;
+    private final Publisher publisher;
+    private final Rejections rejections;
+    private final GatewayMetrics metrics;
+    private final Duration ackTimeout;
+    private final Clock clock;
+
+    Intake(final Supplier<Sources> sources, final Publisher publisher, final Rejections rejections, final GatewayMetrics metrics,
+           final Duration ackTimeout, final Clock clock) {
+        this.sources = sources;
+        this.publisher = publisher;
+        this.rejections = rejections;
+        this.metrics = metrics;
+        this.ackTimeout = ackTimeout;
+        this.clock = clock;
+    }
+
+    void handle(final Context ctx) {
+        final Instant receivedAt = clock.instant();
+        final Sources current = sources.get();
+        final String name = ctx.pathParam("source");
+        final Source source = current.byName().get(name);
+        ctx.attribute(SOURCE_ATTRIBUTE, source == null ? GatewayMetrics.UNKNOWN_SOURCE : name);
+        metrics.started();
+        if (source == null) {
+            throw ProblemException.notFound("unknown-source", "No source named '" + name
+                    + "' is configured. Configured sources: " + String.join(", ", current.byName().keySet()) + ".");
+        }
+        final String clientIp = current.clientIp().resolve(ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"));
+        final long announced = ctx.req().getContentLengthLong();
+        byte[] body = null;
+        try {
+            final Policy policy = source.policy();
+            policy.checkAddress(name, clientIp);
+            policy.rateLimiter().acquire(clientIp);
+            policy.checkLength(announced);
+            policy.checkContentType(ctx.header("Content-Type"));
+            body = read(ctx, policy);
+            final Delivery delivery = new Delivery(ctx::header, body, receivedAt);
+            final int secretIndex = source.verifier().verify(delivery);
+            if (policy.schema() != null) {
+                policy.schema().validate(JsonBody.parse(delivery));
+            }
+            final Outcome outcome = source.mapper().map(source.name(), delivery);
+            if (outcome instanceof Outcome.Reply reply) {
+                // A handshake (Slack url_verification, Discord PING): answered directly, nothing to count.
+                ctx.status(200).json(reply.body());
+            } else {
+                publish(ctx, source, secretIndex, ((Outcome.Events) outcome).events());
+            }
+        } catch (ProblemException e) {
+            refused(ctx, source, e, clientIp, body == null ? announced : body.length, receivedAt);
+            throw e;
+        }
+    }
+
+    /** Reads at most the source's limit plus one byte, so an unannounced (chunked) large body is cut short too. */
+    private static byte[] read(final Context ctx, final Policy policy) {
+        try (InputStream in = ctx.req().getInputStream()) {
+            final byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, policy.maxBodyBytes() + 1));
+            if (body.length > policy.maxBodyBytes()) {
+                throw policy.tooLarge();
+            }
+            return body;
+        } catch (IOException e) {
+            throw ProblemException.badRequest("The body could not be read completely: " + e.getMessage());
+        }
+    }
+
+    private void refused(final Context ctx, final Source source, final ProblemException e, final String clientIp,
+                         final long bodyBytes, final Instant receivedAt) {
+        final Problem problem = e.problem();
+        final String reason = REASONS.get(problem.type().substring(problem.type().lastIndexOf('/') + 1));
+        if (reason == null) {
+            return;
+        }
+        metrics.rejected(source.name(), reason);
+        LOG.atDebug().addKeyValue("source", source.name()).addKeyValue("reason", reason).addKeyValue("client_ip", clientIp)
+                .log("refused with {}: {}", problem.status(), problem.detail());
+        rejections.record(new Rejection(source.name(), reason, problem.status(), problem.detail(), receivedAt, clientIp,
+                Rejections.redact(ctx.headerMap(), source.signatureHeader()), bodyBytes));
+    }
+
+    private void publish(final Context ctx, final Source source, final int secretIndex, final List<Envelope> events) {
+        final long start = System.nanoTime();
+        ctx.future(() -> publisher.publish(events, source, secretIndex).handle((ok, error) -> {
+            metrics.produced(Duration.ofNanos(System.nanoTime() - start), error == null);
+            final List<String> ids = events.stream().map(Envelope::eventId).toList();
+            if (error != null) {
+                final Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                LOG.atWarn().addKeyValue("source", source.name()).addKeyValue("event_id", String.join(",", ids))
+                        .log("not acknowledged by Kafka: {}", cause.getMessage());
+                HttpSupport.problem(ctx, cause instanceof ProblemException p ? p : new KafkaUnavailableException(ackTimeout, cause));
+            } else {
+                LOG.atDebug().addKeyValue("source", source.name()).addKeyValue("event_id", String.join(",", ids))
+                        .addKeyValue("secret_index", secretIndex).log("accepted {} event(s)", ids.size());
+                final Map<String, Object> body = new LinkedHashMap<>();
+                body.put("status", "accepted");
+                body.put("source", source.name());
+                body.put("event_ids", ids);
+                ctx.status(202).json(body);
+            }
+            return null;
+        }));
+    }
+}

@@ -1,0 +1,85 @@
+package dev.tally.gateway;
+
+import java.util.List;
+import java.util.Locale;
+
+import dev.tally.config.ConfigException;
+import dev.tally.schemas.Problem;
+import dev.tally.schemas.ProblemException;
+
+/**
+ * What a source admits before and after its signature check, each rule with its own status:
+ * client address allowlist (403), rate limits (429), body size (413), content type (415) and,
+ * once verified, the body's JSON Schema (400). Every scheme's body is JSON, so the default
+ * content type is {@code application/json} for all of them.
+ */
+record Policy(long maxBodyBytes, List<String> contentTypes, List<IpRange> allowIps, RateLimiter rateLimiter, BodySchema schema) {
+
+    static final List<String> DEFAULT_CONTENT_TYPES = List.of("application/json");
+    private static final String ANY = "*/*";
+
+    Policy {
+        contentTypes = List.copyOf(contentTypes);
+        allowIps = List.copyOf(allowIps);
+    }
+
+    static Policy from(final String name, final GatewayConfig.SourceSettings s, final long defaultMaxBodyBytes) {
+        final String where = "gateway.sources." + name;
+        final long max = s.maxBodyBytes() == null ? defaultMaxBodyBytes : s.maxBodyBytes();
+        if (max < 1) {
+            throw new ConfigException(where + ".max_body_bytes: must be at least 1, got " + max);
+        }
+        if (s.contentTypes() != null && s.contentTypes().isEmpty()) {
+            throw new ConfigException(where + ".content_types: list at least one media type, or \"*/*\" for any");
+        }
+        final GatewayConfig.RateLimit limits = s.rateLimit();
+        if (limits != null && (zero(limits.perSource()) || zero(limits.perIp()))) {
+            throw new ConfigException(where + ".rate_limit: a rate of 0 admits nothing; leave it out for no limit");
+        }
+        return new Policy(max,
+                s.contentTypes() == null ? DEFAULT_CONTENT_TYPES : s.contentTypes().stream().map(Policy::mediaType).toList(),
+                s.allowIps() == null ? List.of() : s.allowIps(),
+                new RateLimiter(name, limits),
+                s.schema() == null ? null : BodySchema.load(where, s.schema()));
+    }
+
+    private static boolean zero(final Rate rate) {
+        return rate != null && rate.count() == 0;
+    }
+
+    void checkAddress(final String source, final String clientIp) {
+        if (!allowIps.isEmpty() && allowIps.stream().noneMatch(range -> range.contains(clientIp))) {
+            throw new ProblemException(Problem.of(403, "ip-not-allowed", "Address not allowed",
+                    "Source '" + source + "' accepts deliveries only from its allow_ips; " + clientIp + " is not among them."));
+        }
+    }
+
+    /** 413 when the announced length is already too large; -1 (unknown) is checked while reading. */
+    void checkLength(final long contentLength) {
+        if (contentLength > maxBodyBytes) {
+            throw tooLarge();
+        }
+    }
+
+    ProblemException tooLarge() {
+        return new ProblemException(Problem.of(413, "body-too-large", "Body too large",
+                "The body is larger than this source's max_body_bytes (" + maxBodyBytes + " bytes)."));
+    }
+
+    /** 415 unless the media type is allowed; a delivery without Content-Type is read as the scheme's JSON. */
+    void checkContentType(final String contentType) {
+        if (contentType == null || contentType.isBlank() || contentTypes.contains(ANY)) {
+            return;
+        }
+        final String type = mediaType(contentType);
+        if (!contentTypes.contains(type)) {
+            throw new ProblemException(Problem.of(415, "unsupported-content-type", "Unsupported content type",
+                    "Content-Type " + type + " is not accepted here; send " + String.join(" or ", contentTypes) + "."));
+        }
+    }
+
+    private static String mediaType(final String contentType) {
+        final int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+    }
+}
