@@ -48,9 +48,10 @@ final class BodySchema {
             final ValidationMessage first = errors.stream()
                     .min(Comparator.comparing((ValidationMessage m) -> m.getInstanceLocation().toString()).thenComparing(ValidationMessage::getMessage))
                     .orElseThrow();
+            final String at = first.getInstanceLocation().toString();
+            final String message = first.getMessage().startsWith(at + ": ") ? first.getMessage().substring(at.length() + 2) : first.getMessage();
             throw new ProblemException(Problem.of(400, "schema-mismatch", "Body does not match the source's schema",
-                    "The body does not match " + Path.of(file).getFileName() + " at " + first.getInstanceLocation() + ": "
-                            + first.getMessage().replaceFirst("^\\$[^:]*: ", "")
+                    "The body does not match " + Path.of(file).getFileName() + " at " + (at.isEmpty() ? "the top level" : at) + ": " + message
                             + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : "")));
         }
     }
