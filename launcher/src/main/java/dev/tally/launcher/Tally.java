@@ -22,13 +22,15 @@ import dev.tally.gateway.GatewayConfig;
 import dev.tally.gateway.Source;
 import dev.tally.processor.ProcessorApp;
 import dev.tally.processor.ProcessorConfig;
+import dev.tally.processor.ProcessorReset;
 import dev.tally.query.CountsService;
 import dev.tally.query.QueryApp;
+import dev.tally.schemas.Topics;
 
 /** The {@code tally} command: run the whole pipeline, or one part of it. */
 @Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
         description = "Webhooks in, exact windowed counts out.",
-        subcommands = {Tally.Up.class, Tally.Gateway.class, Tally.Processor.class, Tally.Broker.class})
+        subcommands = {Tally.Up.class, Tally.Gateway.class, Tally.Processor.class, Tally.Broker.class, Tally.Reset.class})
 public final class Tally {
 
     public static void main(final String[] args) {
@@ -141,6 +143,40 @@ public final class Tally {
             System.out.println("Kafka broker at " + broker.bootstrapServers() + " (data in " + dataDir + ")");
             awaitShutdown(broker);
             return 0;
+        }
+    }
+
+    @Command(name = "reset", description = "Make the processor rebuild every count from webhooks.raw on its next start: "
+            + "deletes its consumer group, internal topics and local state. Stop the processors first.")
+    static final class Reset extends Common implements Callable<Integer> {
+
+        @Option(names = "--data-dir", description = "With no KAFKA_BOOTSTRAP_SERVERS: the embedded broker's data directory "
+                + "(env TALLY_DATA_DIR; default: ${DEFAULT-VALUE}).", defaultValue = "${env:TALLY_DATA_DIR:-data}")
+        Path dataDir;
+
+        @Override
+        public Integer call() throws Exception {
+            final Map<String, String> env = new HashMap<>(env());
+            env.putIfAbsent("TALLY_STATE_DIR", dataDir.resolve("state").toString());
+            ProcessorConfig config = ProcessorConfig.from(file(), env);
+            EmbeddedKafkaBroker broker = null;
+            if (!config.kafka().hasBootstrapServers()) {
+                broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Settings(dataDir, "127.0.0.1",
+                        Env.port(env, "TALLY_BROKER_PORT", null, 9092), Env.port(env, "TALLY_BROKER_CONTROLLER_PORT", null, 9093)));
+                config = config.withKafka(config.kafka().withBootstrapServers(broker.bootstrapServers()));
+            }
+            try {
+                final ProcessorReset.Result result = ProcessorReset.reset(config);
+                System.out.println("Reset processor '" + config.applicationId() + "': consumer group "
+                        + (result.groupDeleted() ? "deleted" : "not found") + "; internal topics deleted: "
+                        + result.topicsDeleted() + "; local state " + (result.localStateDeleted() ? "deleted" : "not found")
+                        + ". The next start rebuilds every count from " + Topics.RAW.name() + ".");
+                return 0;
+            } finally {
+                if (broker != null) {
+                    broker.close();
+                }
+            }
         }
     }
 

@@ -43,6 +43,7 @@ import dev.tally.config.KafkaSettings;
 import dev.tally.gateway.GatewayConfig;
 import dev.tally.gateway.HmacVerifier;
 import dev.tally.processor.ProcessorConfig;
+import dev.tally.processor.ProcessorReset;
 import dev.tally.schemas.Json;
 import dev.tally.schemas.Topics;
 
@@ -160,18 +161,43 @@ class PipelineIT {
             assertThat(total(pipeline.queryUrl(), "by_type", "shop|order.created")).isEqualTo(5);
             assertThat(windows(pipeline.queryUrl(), "by_type", "shop|order.created", "1m")).containsExactly(T0 + "=5");
         }
+
+        // A reset: everything is rebuilt from webhooks.raw, duplicates and all, to the same counts.
+        final ProcessorReset.Result reset = ProcessorReset.reset(processorConfig(stateDir));
+        assertThat(reset.groupDeleted()).isTrue();
+        assertThat(reset.topicsDeleted()).contains("pipeline-it-dedupe-changelog", "pipeline-it-by_type-by-key-repartition");
+        try (Pipeline pipeline = startPipeline(stateDir)) {
+            awaitTotal(pipeline.queryUrl(), "by_plan", "free", 1);
+            awaitTotal(pipeline.queryUrl(), "by_type", "shop|order.created", 5);
+            awaitTotal(pipeline.queryUrl(), "by_type", "shop|order.refunded", 1);   // the latest event: released when idle
+            awaitProcessed("pipeline-it");
+            assertThat(total(pipeline.queryUrl(), "by_type", "shop|order.created")).isEqualTo(5);
+            assertThat(total(pipeline.queryUrl(), "by_type", "shop|order.refunded")).isEqualTo(1);
+            assertThat(total(pipeline.queryUrl(), "by_plan", "pro")).isEqualTo(4);
+        }
     }
 
     private static Pipeline startPipeline(final Path stateDir) throws InterruptedException {
         final ConfigFile file = ConfigFile.parse("PipelineIT", CONFIG);
+        final Map<String, String> env = env();
+        final KafkaSettings kafka = KafkaSettings.from(file, env).withBootstrapServers(broker.bootstrapServers());
+        final Pipeline pipeline = Pipeline.start(null, GatewayConfig.from(file, env).withKafka(kafka),
+                processorConfig(stateDir), env);
+        pipeline.awaitRunning();
+        return pipeline;
+    }
+
+    private static ProcessorConfig processorConfig(final Path stateDir) {
+        final ConfigFile file = ConfigFile.parse("PipelineIT", CONFIG);
+        final KafkaSettings kafka = KafkaSettings.from(file, env()).withBootstrapServers(broker.bootstrapServers());
+        return ProcessorConfig.from(file, env()).withKafka(kafka).withStateDir(stateDir);
+    }
+
+    private static Map<String, String> env() {
         final Map<String, String> env = new HashMap<>(ENV);
         env.put("TALLY_GATEWAY_PORT", "0");
         env.put("TALLY_QUERY_PORT", "0");
-        final KafkaSettings kafka = KafkaSettings.from(file, env).withBootstrapServers(broker.bootstrapServers());
-        final Pipeline pipeline = Pipeline.start(null, GatewayConfig.from(file, env).withKafka(kafka),
-                ProcessorConfig.from(file, env).withKafka(kafka).withStateDir(stateDir), env);
-        pipeline.awaitRunning();
-        return pipeline;
+        return env;
     }
 
     private static String order(final String id, final String plan, final Instant time) {
