@@ -1,5 +1,6 @@
 package dev.tally.launcher;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 
@@ -80,6 +81,11 @@ public final class Pipeline implements AutoCloseable {
 
     public ProcessorConfig processorConfig() {
         return processorConfig;
+    }
+
+    /** The gateway re-reads its sources and secrets when {@code configFile} (or a secret file) changes. */
+    public void reloadGatewayOnChange(final Path configFile) {
+        gateway.reloadOnChange(configFile);
     }
 
     /** Waits until the processor is RUNNING: restored and consuming. */

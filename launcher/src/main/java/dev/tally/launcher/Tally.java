@@ -87,6 +87,7 @@ public final class Tally {
             final Pipeline pipeline;
             try {
                 pipeline = Pipeline.start(broker, gatewayConfig.withKafka(kafka), processorConfig.withKafka(kafka), env);
+                pipeline.reloadGatewayOnChange(config);
             } catch (RuntimeException e) {
                 if (broker != null) {
                     broker.close();
@@ -107,7 +108,7 @@ public final class Tally {
         public Integer call() throws Exception {
             final GatewayConfig config = GatewayConfig.from(file(), env());
             requireCluster(config.kafka());
-            final GatewayApp gateway = new GatewayApp(config, env(), Clock.systemUTC()).start();
+            final GatewayApp gateway = new GatewayApp(config, env(), Clock.systemUTC()).start().reloadOnChange(this.config);
             awaitShutdown(gateway);
             return 0;
         }

@@ -65,6 +65,10 @@ public final class CountsService {
         return total == null ? 0L : total;
     }
 
+    public KafkaStreams streams() {
+        return streams;
+    }
+
     public boolean isRunning() {
         return streams.state() == KafkaStreams.State.RUNNING;
     }

@@ -10,12 +10,14 @@ import java.util.Map;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tally.config.Durations;
 import dev.tally.http.HttpSupport;
+import dev.tally.http.Metrics;
 import dev.tally.processor.Counter;
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.schemas.GroupKey;
@@ -30,7 +32,7 @@ import dev.tally.schemas.ProblemException;
  *   <li>{@code GET /v1/counters}: the counter definitions.</li>
  *   <li>{@code GET /v1/counters/{counter}/counts?key=&window=&from=&to=}: each window's start, end and count.</li>
  *   <li>{@code GET /v1/counters/{counter}/total?key=}: the all-time total.</li>
- *   <li>{@code GET /healthz}, {@code GET /readyz} (the processor is RUNNING).</li>
+ *   <li>{@code GET /healthz}, {@code GET /readyz} (the processor is RUNNING), {@code GET /metrics} (Prometheus).</li>
  * </ul>
  */
 public final class QueryApp implements AutoCloseable {
@@ -42,12 +44,17 @@ public final class QueryApp implements AutoCloseable {
     private final ProcessorConfig config;
     private final CountsService counts;
     private final Clock clock;
+    private final Metrics metrics = Metrics.create("query");
+    private final KafkaStreamsMetrics streamsMetrics;
     private Javalin http;
 
     public QueryApp(final ProcessorConfig config, final CountsService counts, final Clock clock) {
         this.config = config;
         this.counts = counts;
         this.clock = clock;
+        // Kafka Streams' own metrics, Tally's duplicates-total and late-total among them.
+        this.streamsMetrics = new KafkaStreamsMetrics(counts.streams());
+        streamsMetrics.bindTo(metrics.registry());
     }
 
     public static HostInfo advertised(final ProcessorConfig config) {
@@ -57,6 +64,7 @@ public final class QueryApp implements AutoCloseable {
     public QueryApp start() {
         http = Javalin.create(c -> {
             HttpSupport.configure(c, config.queryHost(), config.queryPort(), "See GET /v1/counters.");
+            metrics.route(c);
             c.routes.get("/v1/counters", this::listCounters);
             c.routes.get("/v1/counters/{counter}/counts", this::windowCounts);
             c.routes.get("/v1/counters/{counter}/total", this::total);
@@ -168,5 +176,7 @@ public final class QueryApp implements AutoCloseable {
         if (http != null) {
             http.stop();
         }
+        streamsMetrics.close();
+        metrics.close();
     }
 }
