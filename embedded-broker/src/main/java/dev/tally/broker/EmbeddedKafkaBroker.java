@@ -26,9 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Kafka broker in KRaft mode (broker and controller in one process), started from
- * the Apache Kafka Maven artifacts. Tally's default when no bootstrap servers are configured, and
- * the broker of the integration tests.
+ * A real Kafka broker in KRaft mode (broker and controller in one process), started from the Apache
+ * Kafka Maven artifacts: alone, Tally's default when no bootstrap servers are configured and the
+ * broker of the integration tests; or one node of a multi-node cluster ({@link Settings#voters}),
+ * each node in its own JVM, as {@code tally cluster} runs it.
  *
  * <p>The data directory is formatted on first start and reused afterwards, so topics, offsets and
  * the processor's changelogs survive a restart.
@@ -37,7 +38,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
-    private static final int NODE_ID = 1;
 
     private final Settings settings;
     private final KafkaRaftServer server;
@@ -47,11 +47,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param host           the address to bind and advertise
      * @param port           the client port; 0 picks a free one
      * @param controllerPort the KRaft controller port; 0 picks a free one
+     * @param nodeId         this node's id
+     * @param voters         the controller quorum ({@code 1@host:port,2@host:port,…}); null for a single node
+     * @param clusterId      the cluster id every node is formatted with; null for a random one (single node)
      */
-    public record Settings(Path dataDir, String host, int port, int controllerPort) {
+    public record Settings(Path dataDir, String host, int port, int controllerPort, int nodeId, String voters,
+                           String clusterId) {
+
+        /** A single-node cluster. */
+        public Settings(final Path dataDir, final String host, final int port, final int controllerPort) {
+            this(dataDir, host, port, controllerPort, 1, null, null);
+        }
 
         public static Settings onFreePorts(final Path dataDir) {
             return new Settings(dataDir, "127.0.0.1", 0, 0);
+        }
+
+        /** How many nodes the cluster has, by its quorum. */
+        int clusterSize() {
+            return voters == null ? 1 : voters.split(",").length;
         }
     }
 
@@ -64,7 +78,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public static EmbeddedKafkaBroker start(final Settings requested) {
         final Settings settings = new Settings(requested.dataDir().toAbsolutePath(), requested.host(),
                 requested.port() == 0 ? freePort(requested.host()) : requested.port(),
-                requested.controllerPort() == 0 ? freePort(requested.host()) : requested.controllerPort());
+                requested.controllerPort() == 0 ? freePort(requested.host()) : requested.controllerPort(),
+                requested.nodeId(), requested.voters(), requested.clusterId());
         final Path logDir = settings.dataDir().resolve("kafka");
         try {
             Files.createDirectories(logDir);
@@ -72,7 +87,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new UncheckedIOException("cannot create broker data directory " + logDir, e);
         }
         final KafkaConfig config = KafkaConfig.fromProps(brokerProperties(settings, logDir), false);
-        format(logDir);
+        format(settings, logDir);
         final KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
         final EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(settings, server);
@@ -103,20 +118,24 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static Properties brokerProperties(final Settings s, final Path logDir) {
         final Properties p = new Properties();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", String.valueOf(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@" + s.host() + ":" + s.controllerPort());
+        p.put("node.id", String.valueOf(s.nodeId()));
+        p.put("controller.quorum.voters", s.voters() != null ? s.voters() : s.nodeId() + "@" + s.host() + ":" + s.controllerPort());
         p.put("listeners", "PLAINTEXT://" + s.host() + ":" + s.port() + "," + CONTROLLER_LISTENER + "://" + s.host() + ":" + s.controllerPort());
         p.put("advertised.listeners", "PLAINTEXT://" + s.host() + ":" + s.port());
         p.put("controller.listener.names", CONTROLLER_LISTENER);
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         p.put("log.dirs", logDir.toString());
-        // One node: every internal topic has a single replica.
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
+        // Internal topics: one replica on a single node; three, two in sync, on a cluster.
+        final String replicas = String.valueOf(Math.min(3, s.clusterSize()));
+        final String minIsr = String.valueOf(Math.min(2, s.clusterSize()));
+        p.put("offsets.topic.replication.factor", replicas);
+        p.put("transaction.state.log.replication.factor", replicas);
+        p.put("transaction.state.log.min.isr", minIsr);
+        p.put("share.coordinator.state.topic.replication.factor", replicas);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
+        p.put("default.replication.factor", replicas);
+        p.put("min.insync.replicas", minIsr);
         p.put("num.partitions", "3");
         p.put("group.initial.rebalance.delay.ms", "0");
         // Tally creates its topics explicitly; a misspelt name must fail, not create a topic.
@@ -125,14 +144,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
-    private static void format(final Path logDir) {
+    private static void format(final Settings s, final Path logDir) {
         if (Files.exists(logDir.resolve("meta.properties"))) {
             return; // formatted by an earlier start: keep its cluster id and data
         }
         final Formatter formatter = new Formatter()
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                .setNodeId(NODE_ID)
-                .setClusterId(Uuid.randomUuid().toString())
+                .setNodeId(s.nodeId())
+                .setClusterId(s.clusterId() != null ? s.clusterId() : Uuid.randomUuid().toString())
                 .setDirectories(List.of(logDir.toString()))
                 .setMetadataLogDirectory(logDir.toString())
                 .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
@@ -174,16 +193,5 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("no free port on " + host, e);
         }
-    }
-
-    /** Runs the broker alone: {@code EmbeddedKafkaBroker <dataDir> [port] [controllerPort]}. */
-    public static void main(final String[] args) throws InterruptedException {
-        final Path dir = Path.of(args.length > 0 ? args[0] : "data");
-        final int port = args.length > 1 ? Integer.parseInt(args[1]) : 9092;
-        final int controllerPort = args.length > 2 ? Integer.parseInt(args[2]) : 9093;
-        final EmbeddedKafkaBroker broker = start(new Settings(dir, "127.0.0.1", port, controllerPort));
-        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "broker-shutdown"));
-        System.out.println("Kafka broker at " + broker.bootstrapServers());
-        Thread.currentThread().join();
     }
 }

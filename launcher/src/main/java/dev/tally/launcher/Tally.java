@@ -30,7 +30,8 @@ import dev.tally.schemas.Topics;
 /** The {@code tally} command: run the whole pipeline, or one part of it. */
 @Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
         description = "Webhooks in, exact windowed counts out.",
-        subcommands = {Tally.Up.class, Tally.Gateway.class, Tally.Processor.class, Tally.Broker.class, Tally.Reset.class})
+        subcommands = {Tally.Up.class, Tally.Gateway.class, Tally.Processor.class, Tally.Broker.class, Tally.Reset.class,
+                LoopbackCluster.class})
 public final class Tally {
 
     public static void main(final String[] args) {
@@ -128,7 +129,8 @@ public final class Tally {
         }
     }
 
-    @Command(name = "broker", description = "Run only the embedded single-node Kafka broker.")
+    @Command(name = "broker", description = "Run only a Kafka broker from the Maven artifacts: a single node, "
+            + "or one node of a cluster (--node-id, --voters, --cluster-id).")
     static final class Broker implements Callable<Integer> {
         @Option(names = "--data-dir", defaultValue = "${env:TALLY_DATA_DIR:-data}", description = "Data directory (default: ${DEFAULT-VALUE}).")
         Path dataDir;
@@ -136,11 +138,17 @@ public final class Tally {
         int port;
         @Option(names = "--controller-port", defaultValue = "9093", description = "KRaft controller port (default: ${DEFAULT-VALUE}).")
         int controllerPort;
+        @Option(names = "--node-id", defaultValue = "1", description = "This node's id (default: ${DEFAULT-VALUE}).")
+        int nodeId;
+        @Option(names = "--voters", description = "The controller quorum of a cluster, such as 1@127.0.0.1:19093,2@127.0.0.1:29093,...")
+        String voters;
+        @Option(names = "--cluster-id", description = "The id every node of a cluster is formatted with.")
+        String clusterId;
 
         @Override
         public Integer call() throws Exception {
-            final EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
-                    new EmbeddedKafkaBroker.Settings(dataDir, "127.0.0.1", port, controllerPort));
+            final EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Settings(
+                    dataDir, "127.0.0.1", port, controllerPort, nodeId, voters, clusterId));
             System.out.println("Kafka broker at " + broker.bootstrapServers() + " (data in " + dataDir + ")");
             awaitShutdown(broker);
             return 0;

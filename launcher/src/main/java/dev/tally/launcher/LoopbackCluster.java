@@ -1,0 +1,249 @@
+package dev.tally.launcher;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.apache.kafka.common.Uuid;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tally cluster}: the docker-compose topology as real processes on 127.0.0.1 — three Kafka
+ * brokers (KRaft, each its own JVM), two gateways and two processors with their query APIs — with
+ * the cluster's topic settings (replication 3, min.insync.replicas 2). Each process logs to
+ * {@code <data-dir>/<name>.log}. Ctrl-C stops them all.
+ */
+@Command(name = "cluster", description = "Run a three-broker cluster, two gateways and two processors as processes on 127.0.0.1.")
+public final class LoopbackCluster implements Callable<Integer> {
+
+    static final int BROKERS = 3;
+    static final String CONFIG = """
+            # The loopback cluster's config: written by `tally cluster`.
+            kafka:
+              topics: {partitions: 6, replication_factor: 3, min_insync_replicas: 2}
+            gateway:
+              sources:
+                demo:
+                  scheme: hmac
+                  secrets: [{env: TALLY_DEMO_SECRET}]
+            processor:
+              application_id: tally-cluster
+              counters:
+                - name: events_by_type
+                  group_by: [source, event_type]
+                  windows: [1m, 1h, 1d]
+            """;
+
+    @Option(names = "--data-dir", defaultValue = "${env:TALLY_DATA_DIR:-data/cluster}", description = "Where every process keeps its data and log (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--config", description = "Config file for the gateways and processors (default: one written to the data dir, with replication 3).")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        final Cluster cluster = Cluster.start(dataDir, config, System.getenv());
+        Tally.closeOnShutdown(cluster);
+        System.out.println(cluster.describe());
+        new CountDownLatch(1).await();
+        return 0;
+    }
+
+    /** The running processes; closing stops them, newest first. */
+    public static final class Cluster implements AutoCloseable {
+
+        private final Path dataDir;
+        private final Path config;
+        private final Map<String, String> env;
+        private final Map<String, Process> processes = new LinkedHashMap<>();
+        private final List<String> brokerAddresses = new ArrayList<>();
+        private final String voters;
+        private final String clusterId;
+
+        private Cluster(final Path dataDir, final Path config, final Map<String, String> env) {
+            this.dataDir = dataDir.toAbsolutePath();
+            this.config = config;
+            this.env = env;
+            final List<String> v = new ArrayList<>();
+            for (int n = 1; n <= BROKERS; n++) {
+                v.add(n + "@127.0.0.1:" + controllerPort(n));
+                brokerAddresses.add("127.0.0.1:" + brokerPort(n));
+            }
+            this.voters = String.join(",", v);
+            this.clusterId = clusterIdOf(this.dataDir);
+        }
+
+        public static Cluster start(final Path dataDir, final Path configFile, final Map<String, String> env) throws Exception {
+            Files.createDirectories(dataDir);
+            Path config = configFile;
+            if (config == null) {
+                config = dataDir.resolve("tally.yaml");
+                Files.writeString(config, CONFIG);
+            }
+            final Cluster cluster = new Cluster(dataDir, config, env);
+            try {
+                for (int n = 1; n <= BROKERS; n++) {
+                    cluster.startBroker(n);
+                }
+                for (int n = 1; n <= 2; n++) {
+                    cluster.startProcessor(n);
+                }
+                for (int n = 1; n <= 2; n++) {
+                    cluster.startGateway(n);
+                }
+                for (int n = 1; n <= 2; n++) {
+                    cluster.awaitHttp("gateway-" + n, "http://127.0.0.1:" + gatewayPort(n) + "/readyz");
+                    cluster.awaitHttp("processor-" + n, "http://127.0.0.1:" + queryPort(n) + "/readyz");
+                }
+            } catch (Exception e) {
+                cluster.close();
+                throw e;
+            }
+            return cluster;
+        }
+
+        public static int brokerPort(final int n) {
+            return 10_000 * n + 9092;
+        }
+
+        static int controllerPort(final int n) {
+            return 10_000 * n + 9093;
+        }
+
+        public static int gatewayPort(final int n) {
+            return 10_000 * n + 8080;
+        }
+
+        public static int queryPort(final int n) {
+            return 10_000 * n + 8081;
+        }
+
+        public String bootstrapServers() {
+            return String.join(",", brokerAddresses);
+        }
+
+        public void startBroker(final int n) throws IOException {
+            start("broker-" + n, Map.of(), "broker", "--data-dir", dataDir.resolve("broker-" + n).toString(),
+                    "--port", String.valueOf(brokerPort(n)), "--controller-port", String.valueOf(controllerPort(n)),
+                    "--node-id", String.valueOf(n), "--voters", voters, "--cluster-id", clusterId);
+        }
+
+        public void startGateway(final int n) throws IOException {
+            start("gateway-" + n, Map.of("TALLY_GATEWAY_PORT", String.valueOf(gatewayPort(n))), "gateway", "-c", config.toString());
+        }
+
+        public void startProcessor(final int n) throws IOException {
+            start("processor-" + n, Map.of(
+                    "TALLY_QUERY_PORT", String.valueOf(queryPort(n)),
+                    "TALLY_STATE_DIR", dataDir.resolve("processor-" + n).toString()), "processor", "-c", config.toString());
+        }
+
+        /** SIGKILL: no shutdown hook runs, nothing is flushed or committed. */
+        public void kill(final String name) throws InterruptedException {
+            final Process p = processes.remove(name);
+            if (p != null) {
+                p.destroyForcibly().waitFor();
+            }
+        }
+
+        /** SIGTERM, and wait for the process to finish its shutdown. */
+        public void stop(final String name) throws InterruptedException {
+            final Process p = processes.remove(name);
+            if (p != null) {
+                p.destroy();
+                p.waitFor();
+            }
+        }
+
+        private void start(final String name, final Map<String, String> extraEnv, final String... args) throws IOException {
+            final List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                    "-cp", System.getProperty("java.class.path"), Tally.class.getName()));
+            command.addAll(List.of(args));
+            final ProcessBuilder pb = new ProcessBuilder(command);
+            pb.environment().putAll(env);
+            pb.environment().putIfAbsent("TALLY_DEMO_SECRET", Banner.DEMO_SECRET);
+            pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers());
+            pb.environment().putAll(extraEnv);
+            pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dataDir.toFile(), name + ".log")));
+            processes.put(name, pb.start());
+        }
+
+        private void awaitHttp(final String name, final String url) throws Exception {
+            final HttpClient http = HttpClient.newHttpClient();
+            final long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            while (System.nanoTime() < deadline) {
+                final Process p = processes.get(name);
+                if (p == null || !p.isAlive()) {
+                    throw new IllegalStateException(name + " exited; see " + dataDir.resolve(name + ".log"));
+                }
+                try {
+                    if (http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                }
+                Thread.sleep(250);
+            }
+            throw new IllegalStateException(name + " not ready within 3 minutes; see " + dataDir.resolve(name + ".log"));
+        }
+
+        String describe() {
+            return """
+
+                    Loopback cluster is up (data and logs in %s).
+                      Kafka      %s (3 brokers, replication 3, min.insync.replicas 2)
+                      Gateways   http://127.0.0.1:%d  http://127.0.0.1:%d
+                      Query APIs http://127.0.0.1:%d  http://127.0.0.1:%d
+                    """.formatted(dataDir, bootstrapServers(), gatewayPort(1), gatewayPort(2), queryPort(1), queryPort(2));
+        }
+
+        @Override
+        public void close() {
+            final List<String> names = new ArrayList<>(processes.keySet());
+            Collections.reverse(names);
+            for (String name : names) {
+                final Process p = processes.remove(name);
+                p.destroy();
+                try {
+                    p.waitFor();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    p.destroyForcibly();
+                }
+            }
+        }
+
+        /** One cluster id per data directory, so a restarted cluster reuses its formatted logs. */
+        private static String clusterIdOf(final Path dataDir) {
+            final Path file = dataDir.resolve("cluster.id");
+            try {
+                if (Files.exists(file)) {
+                    return Files.readString(file).strip();
+                }
+                final String id = Uuid.randomUuid().toString();
+                Files.writeString(file, id);
+                return id;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
