@@ -1,0 +1,116 @@
+package dev.tally.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.state.WindowStore;
+
+import dev.tally.processor.ProcessorApp;
+import dev.tally.schemas.Topics;
+
+/**
+ * The two stream applications measured, each run alone in a child JVM so its RSS is its own:
+ * Tally's processor, and the baseline, plain Kafka Streams
+ * {@code groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(1 min)).count()} over the same raw topic
+ * (key {@code source:event_id}), with exactly_once_v2 and the same commit interval.
+ */
+final class Apps {
+
+    enum Kind { TALLY, BASELINE }
+
+    static final String BASELINE_STORE = "baseline-counts";
+
+    private Apps() {
+    }
+
+    static Topology baselineTopology() {
+        final StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(Topics.RAW.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
+                .groupByKey(Grouped.with("baseline-group", Serdes.String(), Serdes.ByteArray()))
+                .windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofMinutes(1)))
+                .count(Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(BASELINE_STORE));
+        return builder.build();
+    }
+
+    static Properties baselineProperties(final String bootstrap, final String applicationId, final Path stateDir) {
+        final Properties p = new Properties();
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        return p;
+    }
+
+    /** Child JVM entry: runs one app until the parent ends this process. */
+    static void runChild(final Kind kind, final String bootstrap, final String applicationId, final Path stateDir,
+                         final Duration reorderDelay) throws InterruptedException {
+        final CountDownLatch stop = new CountDownLatch(1);
+        final AutoCloseable app;
+        if (kind == Kind.TALLY) {
+            final ProcessorApp tally = new ProcessorApp(Rig.processorConfig(bootstrap, applicationId, reorderDelay, stateDir)).start();
+            app = tally;
+        } else {
+            final KafkaStreams streams = new KafkaStreams(baselineTopology(), baselineProperties(bootstrap, applicationId, stateDir));
+            streams.start();
+            app = () -> streams.close(Duration.ofSeconds(30));
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                app.close();
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+            stop.countDown();
+        }, "bench-child-stop"));
+        System.out.println("started " + kind);
+        stop.await(2, TimeUnit.HOURS);
+    }
+
+    /** Starts {@code kind} in a child JVM with {@code heap} (such as "1g"). */
+    static Process startChild(final Kind kind, final String bootstrap, final String applicationId, final Path stateDir,
+                              final Duration reorderDelay, final String heap, final Path log) {
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        try {
+            return new ProcessBuilder(List.of(java, "-Xmx" + heap, "-cp", System.getProperty("java.class.path"),
+                    Bench.class.getName(), "child", kind.name(), bootstrap, applicationId, stateDir.toString(),
+                    String.valueOf(reorderDelay.toMillis())))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start child JVM", e);
+        }
+    }
+
+    static void stopChild(final Process child) {
+        child.destroy();
+        try {
+            if (!child.waitFor(45, TimeUnit.SECONDS)) {
+                child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            child.destroyForcibly();
+        }
+    }
+
+    static long rss(final Process child) {
+        return Machine.rssBytes(Path.of("/proc", String.valueOf(child.pid()), "status"));
+    }
+}

@@ -1,0 +1,205 @@
+package dev.tally.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code java -jar tally-bench.jar all}: runs the benchmarks, each against its baseline in the same
+ * run, and writes {@code results.json}, {@code results.md} and PNG plots to {@code --out}.
+ */
+@Command(name = "tally-bench", mixinStandardHelpOptions = true,
+        description = "Tally benchmarks: ingest, processing, freshness, query, scale (or all).")
+public final class Bench implements Callable<Integer> {
+
+    static final List<String> ALL = List.of("ingest", "processing", "freshness", "query", "scale");
+
+    @Parameters(arity = "1..*", description = "all, or any of: ${COMPLETION-CANDIDATES}", completionCandidates = Names.class)
+    List<String> which;
+
+    @Option(names = "--out", description = "where results go (default ${DEFAULT-VALUE})", defaultValue = "bench/results")
+    Path out;
+    @Option(names = "--work", description = "scratch space, emptied first (default ${DEFAULT-VALUE})", defaultValue = "bench/target/work")
+    Path work;
+    @Option(names = "--smoke", description = "tiny sizes, seconds: checks the harness, measures nothing")
+    boolean smoke;
+    @Option(names = "--in-process-broker", description = "run the broker in this JVM instead of a child JVM")
+    boolean inProcessBroker;
+    @Option(names = "--heap", defaultValue = "1g", description = "-Xmx of each processing child JVM (default ${DEFAULT-VALUE})")
+    String heap;
+
+    @Option(names = "--ingest-seconds", defaultValue = "15") int ingestSeconds;
+    @Option(names = "--ingest-rounds", defaultValue = "2") int ingestRounds;
+    @Option(names = "--concurrency", defaultValue = "32") int concurrency;
+    @Option(names = "--ingest-rates", split = ",", defaultValue = "250,500,1000,2000") List<Double> ingestRates;
+    @Option(names = "--events", defaultValue = "300000", description = "processing: events pre-filled (default ${DEFAULT-VALUE})")
+    long events;
+    @Option(names = "--keys", defaultValue = "100000", description = "processing: distinct counter keys (default ${DEFAULT-VALUE})")
+    int keys;
+    @Option(names = "--fresh-rate", defaultValue = "500") double freshRate;
+    @Option(names = "--fresh-seconds", defaultValue = "30") int freshSeconds;
+    @Option(names = "--query-keys", defaultValue = "10000") int queryKeys;
+    @Option(names = "--query-rate", defaultValue = "500") double queryRate;
+    @Option(names = "--query-seconds", defaultValue = "10") int querySeconds;
+    @Option(names = "--scale-keys", split = ",", defaultValue = "10000,100000,300000") List<Integer> scaleKeys;
+    @Option(names = "--scale-min-events", defaultValue = "100000") long scaleMinEvents;
+    @Option(names = "--scale-rates", split = ",", defaultValue = "1000,2000,4000") List<Double> scaleRates;
+    @Option(names = "--scale-rate-seconds", defaultValue = "20") int scaleRateSeconds;
+    @Option(names = "--timeout-seconds", defaultValue = "900", description = "longest wait for one processing run")
+    long timeoutSeconds;
+
+    static final class Names extends ArrayList<String> {
+        Names() {
+            super(List.of("all", "ingest", "processing", "freshness", "query", "scale"));
+        }
+    }
+
+    public static void main(final String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("child")) {
+            Apps.runChild(Apps.Kind.valueOf(args[1]), args[2], args[3], Path.of(args[4]), Duration.ofMillis(Long.parseLong(args[5])));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("child-broker")) {
+            Broker.runChild(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            return;
+        }
+        System.setProperty("java.awt.headless", "true");
+        System.exit(new CommandLine(new Bench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        final List<String> run = which.contains("all") ? ALL : which;
+        for (String w : run) {
+            if (!ALL.contains(w)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "unknown benchmark '" + w + "'; use " + ALL);
+            }
+        }
+        if (smoke) {
+            applySmokeSizes();
+        }
+        Report report = run(run);
+        System.out.println(report.markdown());
+        System.out.println("results in " + out.toAbsolutePath());
+        return 0;
+    }
+
+    Report run(final List<String> run) throws Exception {
+        deleteRecursively(work);
+        final Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("started", Instant.now().toString());
+        meta.put("machine", Machine.describe());
+        meta.put("benchmarks", run);
+        meta.put("smoke", smoke);
+        meta.put("settings", settings());
+        final Report report = new Report(out, meta);
+        final boolean fork = !inProcessBroker;
+        for (String w : run) {
+            System.err.println("== " + w + " (load average " + Machine.loadAverage() + ")");
+            final Path dir = work.resolve(w);
+            switch (w) {
+                case "ingest" -> IngestBench.run(report, dir, fork, new IngestBench.Settings(Duration.ofSeconds(ingestSeconds),
+                        concurrency, ingestRounds, ingestRates, Duration.ofSeconds(ingestSeconds), true));
+                case "processing" -> processing(report, dir, fork);
+                case "freshness" -> FreshnessBench.run(report, dir, fork, new FreshnessBench.Settings(freshRate,
+                        Duration.ofSeconds(freshSeconds), smoke ? 2 : 4, Duration.ofMillis(20)));
+                case "query" -> QueryBench.run(report, dir, fork, new QueryBench.Settings(queryKeys, Math.min(concurrency, 16),
+                        Duration.ofSeconds(querySeconds), queryRate));
+                case "scale" -> ScaleBench.run(report, dir, fork, new ScaleBench.Settings(scaleKeys, scaleMinEvents, scaleRates,
+                        Duration.ofSeconds(scaleRateSeconds), heap, timeoutSeconds));
+                default -> throw new IllegalStateException(w);
+            }
+            deleteRecursively(dir);
+        }
+        meta.put("finished", Instant.now().toString());
+        meta.put("load_average_at_end", Machine.loadAverage());
+        report.write();
+        return report;
+    }
+
+    private void processing(final Report report, final Path dir, final boolean fork) {
+        final ProcessingBench.Point p = ProcessingBench.point(dir, fork, events, keys, heap, timeoutSeconds);
+        report.section("processing", p.toMap());
+        report.compare("processing", "events/s through the topology (" + events + " events, " + keys + " keys)",
+                p.tally().eventsPerSecond(), p.baseline().eventsPerSecond(), "/s", "≥ 0.50");
+        report.compare("processing", "peak RSS of the processing JVM", p.tally().peakRssBytes() >> 20,
+                p.baseline().peakRssBytes() >> 20, " MiB", "—");
+        final Map<String, double[][]> series = new LinkedHashMap<>();
+        series.put("Tally", xy(p.tally()));
+        series.put("baseline (windowed count)", xy(p.baseline()));
+        Plots.lines(report.dir().resolve("processing.png"), "Raw records committed over time (" + events + " events, " + keys
+                + " keys)", "seconds since start", "records committed", false, series);
+    }
+
+    private static double[][] xy(final Drain.Outcome o) {
+        return new double[][] {o.series().stream().mapToDouble(s -> s[0]).toArray(),
+                o.series().stream().mapToDouble(s -> s[1]).toArray()};
+    }
+
+    private Map<String, Object> settings() {
+        final Map<String, Object> s = new LinkedHashMap<>();
+        s.put("ingest", Map.of("seconds", ingestSeconds, "rounds", ingestRounds, "concurrency", concurrency, "rates", ingestRates));
+        s.put("processing", Map.of("events", events, "keys", keys, "heap", heap));
+        s.put("freshness", Map.of("rate", freshRate, "seconds", freshSeconds));
+        s.put("query", Map.of("keys", queryKeys, "rate", queryRate, "seconds", querySeconds));
+        s.put("scale", Map.of("keys", scaleKeys, "min_events", scaleMinEvents, "rates", scaleRates, "rate_seconds", scaleRateSeconds));
+        s.put("broker", inProcessBroker ? "in-process" : "child JVM -Xmx1g");
+        return s;
+    }
+
+    void applySmokeSizes() {
+        ingestSeconds = 2;
+        ingestRounds = 1;
+        concurrency = 4;
+        ingestRates = List.of(50.0, 100.0);
+        events = 3000;
+        keys = 500;
+        freshRate = 50;
+        freshSeconds = 4;
+        queryKeys = 200;
+        queryRate = 100;
+        querySeconds = 2;
+        scaleKeys = List.of(100, 300);
+        scaleMinEvents = 500;
+        scaleRates = List.of(100.0, 200.0);
+        scaleRateSeconds = 2;
+        timeoutSeconds = 120;
+        heap = "512m";
+    }
+
+    static void deleteRecursively(final Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String lower(final String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+}

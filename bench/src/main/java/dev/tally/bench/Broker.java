@@ -1,0 +1,122 @@
+package dev.tally.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+
+import dev.tally.broker.EmbeddedKafkaBroker;
+
+/**
+ * A single-node KRaft broker on 127.0.0.1 for one benchmark: in a child JVM by default, so the
+ * broker's CPU and memory stay out of the measured JVM's RSS and profile; in-process for the smoke tests.
+ */
+final class Broker implements AutoCloseable {
+
+    private final String bootstrap;
+    private final Process child;
+    private final EmbeddedKafkaBroker embedded;
+
+    private Broker(final String bootstrap, final Process child, final EmbeddedKafkaBroker embedded) {
+        this.bootstrap = bootstrap;
+        this.child = child;
+        this.embedded = embedded;
+    }
+
+    static Broker start(final Path dir, final boolean fork) {
+        if (!fork) {
+            final EmbeddedKafkaBroker b = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.onFreePorts(dir));
+            return new Broker(b.bootstrapServers(), null, b);
+        }
+        final int port = freePort();
+        final int controllerPort = freePort();
+        try {
+            Files.createDirectories(dir);
+            final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            final Process p = new ProcessBuilder(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                    Bench.class.getName(), "child-broker", dir.toString(), String.valueOf(port), String.valueOf(controllerPort)))
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("broker.log").toFile())
+                    .start();
+            final Broker broker = new Broker("127.0.0.1:" + port, p, null);
+            broker.awaitReady(Duration.ofSeconds(90));
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the broker JVM", e);
+        }
+    }
+
+    /** Child JVM entry: the broker on the given ports until this process is ended. */
+    static void runChild(final Path dir, final int port, final int controllerPort) throws InterruptedException {
+        final EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Settings(dir, "127.0.0.1", port,
+                controllerPort));
+        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "broker-stop"));
+        System.out.println("Kafka broker at " + broker.bootstrapServers());
+        Thread.currentThread().join(TimeUnit.HOURS.toMillis(3));
+    }
+
+    String bootstrap() {
+        return bootstrap;
+    }
+
+    private void awaitReady(final Duration timeout) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!child.isAlive()) {
+                throw new IllegalStateException("broker JVM exited with " + child.exitValue() + "; see broker.log");
+            }
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap, "request.timeout.ms", 2000,
+                    "default.api.timeout.ms", 3000))) {
+                admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
+                return;
+            } catch (Exception e) {
+                sleep(500);
+            }
+        }
+        close();
+        throw new IllegalStateException("broker not ready within " + timeout);
+    }
+
+    @Override
+    public void close() {
+        if (embedded != null) {
+            embedded.close();
+            return;
+        }
+        child.destroy();
+        try {
+            if (!child.waitFor(30, TimeUnit.SECONDS)) {
+                child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            child.destroyForcibly();
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void sleep(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.tally.bench;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+import dev.tally.schemas.Topics;
+
+/**
+ * Follows a stream application by its committed offsets: how much of the raw topic it has
+ * consumed over time, and when every topic it reads (the raw topic and its own repartition topics)
+ * is committed up to the end and stays so.
+ */
+final class Drain implements AutoCloseable {
+
+    /** {@code series}: [seconds since start, raw records committed, RSS bytes]. */
+    record Outcome(boolean drained, double firstCommitSeconds, double drainedSeconds, long committedRaw,
+                   long peakRssBytes, List<double[]> series) {
+
+        /** Events per second between the first commit and the end (startup left out). */
+        double eventsPerSecond() {
+            final double s = drainedSeconds - firstCommitSeconds;
+            return s <= 0 ? 0 : committedRaw / s;
+        }
+    }
+
+    private static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(4);
+
+    private final Admin admin;
+
+    Drain(final String bootstrap) {
+        admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+    }
+
+    /** Polls every 500 ms until drained or {@code timeoutSeconds}; {@code rss} is sampled along. */
+    Outcome await(final String applicationId, final long timeoutSeconds, final LongSupplier rss, final String label) {
+        final long start = System.nanoTime();
+        final long deadline = start + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        final List<double[]> series = new ArrayList<>();
+        long streakStart = -1;
+        double firstCommit = -1;
+        long peakRss = 0;
+        long committedRaw = 0;
+        long nextPrint = start + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            final long now = System.nanoTime();
+            final double t = (now - start) / 1e9;
+            final long r = rss.getAsLong();
+            peakRss = Math.max(peakRss, r);
+            try {
+                final Map<TopicPartition, Long> committed = committed(applicationId);
+                final Map<TopicPartition, Long> ends = ends(applicationId);
+                committedRaw = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(Topics.RAW.name()))
+                        .mapToLong(Map.Entry::getValue).sum();
+                final long rawEnd = ends.entrySet().stream().filter(e -> e.getKey().topic().equals(Topics.RAW.name()))
+                        .mapToLong(Map.Entry::getValue).sum();
+                series.add(new double[] {t, committedRaw, r});
+                if (firstCommit < 0 && committedRaw > 0) {
+                    firstCommit = t;
+                }
+                final boolean done = rawEnd > 0 && ends.entrySet().stream()
+                        .allMatch(e -> e.getValue() == 0 || committed.getOrDefault(e.getKey(), -1L) >= e.getValue());
+                if (done && streakStart < 0) {
+                    streakStart = now;
+                } else if (!done) {
+                    streakStart = -1;
+                }
+                if (streakStart > 0 && now - streakStart >= STABLE_NANOS) {
+                    return new Outcome(true, firstCommit, (streakStart - start) / 1e9, committedRaw, peakRss, series);
+                }
+                if (now >= nextPrint) {
+                    nextPrint = now + TimeUnit.SECONDS.toNanos(10);
+                    System.err.printf("  [%s] %.0fs: %,d of %,d raw records committed, RSS %d MiB%n", label, t, committedRaw,
+                            rawEnd, r >> 20);
+                }
+            } catch (Exception e) {
+                // the group or a topic not there yet: try again
+            }
+            Broker.sleep(500);
+        }
+        return new Outcome(false, firstCommit, (System.nanoTime() - start) / 1e9, committedRaw, peakRss, series);
+    }
+
+    /** Records of the raw topic committed by {@code applicationId}. */
+    long committedRaw(final String applicationId) throws Exception {
+        return committed(applicationId).entrySet().stream().filter(e -> e.getKey().topic().equals(Topics.RAW.name()))
+                .mapToLong(Map.Entry::getValue).sum();
+    }
+
+    private Map<TopicPartition, Long> committed(final String applicationId) throws Exception {
+        final Map<TopicPartition, OffsetAndMetadata> offsets =
+                admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+        final Map<TopicPartition, Long> out = new HashMap<>();
+        offsets.forEach((tp, o) -> out.put(tp, o == null ? 0 : o.offset()));
+        return out;
+    }
+
+    private Map<TopicPartition, Long> ends(final String applicationId) throws Exception {
+        final Set<String> topics = admin.listTopics().names().get(5, TimeUnit.SECONDS).stream()
+                .filter(n -> n.equals(Topics.RAW.name()) || n.startsWith(applicationId + "-") && n.endsWith("-repartition"))
+                .collect(Collectors.toSet());
+        final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (TopicDescription d : admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS).values()) {
+            d.partitions().forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
+        }
+        final Map<TopicPartition, Long> out = new HashMap<>();
+        admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp, info.offset()));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+    }
+}

@@ -1,0 +1,206 @@
+package dev.tally.bench;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import dev.tally.gateway.GatewayApp;
+import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Topics;
+
+/**
+ * Time from the gateway's 202 to the count being visible through the query API, under steady
+ * background load, for a few probe events a second (each with a key of its own, polled until its
+ * total is 1). Baseline in the same run: time from the same 202 to the event being read from
+ * {@code webhooks.raw} by a plain read_committed consumer — the floor any pipeline behind Kafka pays.
+ */
+final class FreshnessBench {
+
+    record Settings(double rate, Duration duration, double probesPerSec, Duration pollInterval) {
+    }
+
+    record Outcome(Histogram visibleMicros, Histogram rawMicros, long probes, long unseen, Load.Result background) {
+        Map<String, Object> toMap() {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("probes", probes);
+            m.put("never_visible", unseen);
+            m.put("visible_p50_ms", Report.round(ms(visibleMicros, 50)));
+            m.put("visible_p99_ms", Report.round(ms(visibleMicros, 99)));
+            m.put("visible_max_ms", Report.round(visibleMicros.getTotalCount() == 0 ? Double.NaN : visibleMicros.getMaxValue() / 1000.0));
+            m.put("raw_topic_p50_ms", Report.round(ms(rawMicros, 50)));
+            m.put("raw_topic_p99_ms", Report.round(ms(rawMicros, 99)));
+            m.put("background", background.toMap());
+            return m;
+        }
+    }
+
+    private FreshnessBench() {
+    }
+
+    static double ms(final Histogram h, final double percentile) {
+        return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    static void run(final Report report, final Path work, final boolean fork, final Settings s) throws InterruptedException {
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("offered_per_s", s.rate());
+        out.put("seconds", s.duration().toSeconds());
+        out.put("probes_per_s", s.probesPerSec());
+        out.put("poll_interval_ms", s.pollInterval().toMillis());
+        final Map<String, List<? extends Number>> bars = new LinkedHashMap<>();
+        try (Broker broker = Broker.start(work.resolve("broker"), fork)) {
+            final GatewayApp gateway = Rig.gateway(broker.bootstrap());
+            try {
+                for (Duration delay : List.of(Duration.ofSeconds(5), Duration.ZERO)) {
+                    final String name = "reorder_delay " + delay.toSeconds() + "s";
+                    final String app = "bench-fresh-" + delay.toSeconds();
+                    final Outcome o;
+                    try (Rig.Processing p = new Rig.Processing(
+                            Rig.processorConfig(broker.bootstrap(), app, delay, work.resolve("state-" + app))).awaitRunning()) {
+                        o = measure(broker.bootstrap(), "http://127.0.0.1:" + gateway.port(), p.queryUrl(), s, app);
+                    }
+                    out.put(name, o.toMap());
+                    report.compare("freshness", "202 → visible in query API, p50, " + name, ms(o.visibleMicros(), 50),
+                            ms(o.rawMicros(), 50), " ms", "—");
+                    report.compare("freshness", "202 → visible in query API, p99, " + name, ms(o.visibleMicros(), 99),
+                            ms(o.rawMicros(), 99), " ms", "p99 < 1000 ms");
+                    bars.put(name, List.of(ms(o.visibleMicros(), 50), ms(o.visibleMicros(), 99)));
+                    if (!bars.containsKey("baseline: readable in webhooks.raw")) {
+                        bars.put("baseline: readable in webhooks.raw", List.of(ms(o.rawMicros(), 50), ms(o.rawMicros(), 99)));
+                    }
+                }
+            } finally {
+                gateway.close();
+            }
+        }
+        Plots.bars(report.dir().resolve("freshness.png"), "Freshness: 202 → count visible (" + (long) s.rate() + " events/s background)",
+                "ms", List.of("p50", "p99"), bars);
+        report.section("freshness", out);
+    }
+
+    private static Outcome measure(final String bootstrap, final String gatewayUrl, final String queryUrl, final Settings s,
+                                   final String tag) throws InterruptedException {
+        final Map<String, Long> ackedAt = new ConcurrentHashMap<>();
+        final Map<String, Long> pendingVisible = new ConcurrentHashMap<>();
+        final Histogram visible = new Histogram(3);
+        final Histogram raw = new Histogram(3);
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicLong stopDeadline = new AtomicLong(Long.MAX_VALUE);
+        final Set<String> seenBeforeAck = ConcurrentHashMap.newKeySet();
+        final HttpClient http = Load.client();
+
+        final Thread rawReader = new Thread(() -> readRaw(bootstrap, ackedAt, seenBeforeAck, raw, stop), "fresh-raw-reader");
+        rawReader.start();
+        final Thread poller = new Thread(() -> {
+            while (!stop.get() || !pendingVisible.isEmpty()) {
+                for (Map.Entry<String, Long> e : pendingVisible.entrySet()) {
+                    try {
+                        final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/counters/"
+                                + Rig.COUNTER + "/total?key=" + URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8))).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() == 200 && r.body().contains("\"total\":1")) {
+                            synchronized (visible) {
+                                visible.recordValue((System.nanoTime() - e.getValue()) / 1000);
+                            }
+                            pendingVisible.remove(e.getKey());
+                        }
+                    } catch (Exception ex) {
+                        // the query API busy; the next round tries again
+                    }
+                }
+                if (stop.get() && System.nanoTime() > stopDeadline.get()) {
+                    break;
+                }
+                Broker.sleep(s.pollInterval().toMillis());
+            }
+        }, "fresh-poller");
+        poller.start();
+        final Thread prober = new Thread(() -> {
+            final long periodMs = (long) (1000 / s.probesPerSec());
+            for (long i = 0; !stop.get(); i++) {
+                final String key = "probe-" + tag + "-" + i;
+                final byte[] body = Rig.body(key, key, Instant.now());
+                try {
+                    final HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/webhooks/" + Rig.SOURCE))
+                            .header("Content-Type", "application/json").header("X-Signature", Rig.sign(body))
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding());
+                    if (r.statusCode() == 202) {
+                        final long now = System.nanoTime();
+                        final String rawKey = Envelope.rawKey(Rig.SOURCE, key);
+                        ackedAt.put(rawKey, now);
+                        if (seenBeforeAck.remove(rawKey) && ackedAt.remove(rawKey) != null) {
+                            // Readable in the raw topic before the client saw the 202: no delay at all.
+                            synchronized (raw) {
+                                raw.recordValue(0);
+                            }
+                        }
+                        pendingVisible.put(key, now);
+                    }
+                } catch (Exception ex) {
+                    // counted as not sent
+                }
+                Broker.sleep(periodMs);
+            }
+        }, "fresh-prober");
+        final Load load = new Load(Load.client(), Duration.ofSeconds(10));
+        prober.start();
+        final Load.Result background = load.openLoop("freshness background " + tag, s.rate(), s.duration(), 512, 202,
+                IngestBench.signed(gatewayUrl + "/webhooks/" + Rig.SOURCE, tag + "-bg-"));
+        stop.set(true);
+        prober.join(10_000);
+        // Give the last probes time to become visible: the reorder delay plus a margin.
+        stopDeadline.set(System.nanoTime() + Duration.ofSeconds(20).toNanos());
+        poller.join(30_000);
+        rawReader.join(10_000);
+        final long probes = visible.getTotalCount() + pendingVisible.size();
+        return new Outcome(visible, raw, probes, pendingVisible.size(), background);
+    }
+
+    private static void readRaw(final String bootstrap, final Map<String, Long> ackedAt, final Set<String> seenBeforeAck,
+                                final Histogram raw,
+                                final AtomicBoolean stop) {
+        final Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-fresh-raw-" + System.nanoTime());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.RAW.name()));
+            final long end = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+            while (!stop.get() && System.nanoTime() < end) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                    final Long acked = ackedAt.remove(r.key());
+                    if (acked != null) {
+                        synchronized (raw) {
+                            raw.recordValue(Math.max(0, (System.nanoTime() - acked) / 1000));
+                        }
+                    } else if (r.key() != null && r.key().contains(":probe-")) {
+                        seenBeforeAck.add(r.key());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.tally.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Events per second through Tally's whole topology from a pre-filled raw topic, against plain Kafka
+ * Streams windowed counting of the same topic in the same run. Each app runs alone in a child JVM;
+ * progress is read from its committed offsets.
+ */
+final class ProcessingBench {
+
+    /** One measured point: the same topic processed by the baseline, then by Tally. */
+    record Point(long events, int keys, double prefillSeconds, Drain.Outcome baseline, Drain.Outcome tally,
+                 long baselineStateBytes, long tallyStateBytes) {
+
+        Map<String, Object> toMap() {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("events", events);
+            m.put("keys", keys);
+            m.put("prefill_seconds", Report.round(prefillSeconds));
+            m.put("baseline", outcome(baseline, baselineStateBytes));
+            m.put("tally", outcome(tally, tallyStateBytes));
+            m.put("ratio", Report.round(tally.eventsPerSecond() / baseline.eventsPerSecond()));
+            return m;
+        }
+
+        private static Map<String, Object> outcome(final Drain.Outcome o, final long stateBytes) {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("drained", o.drained());
+            m.put("startup_seconds", Report.round(o.firstCommitSeconds()));
+            m.put("seconds", Report.round(o.drainedSeconds() - o.firstCommitSeconds()));
+            m.put("events_per_s", Report.round(o.eventsPerSecond()));
+            m.put("peak_rss_mb", o.peakRssBytes() >> 20);
+            m.put("state_bytes", stateBytes);
+            m.put("series_t_committed_rss", o.series().stream().map(s -> List.of(Report.round(s[0]), (long) s[1], (long) s[2] >> 20)).toList());
+            return m;
+        }
+    }
+
+    private ProcessingBench() {
+    }
+
+    static Point point(final Path work, final boolean fork, final long events, final int keys, final String heap,
+                       final long timeoutSeconds) {
+        try (Broker broker = Broker.start(work.resolve("broker"), fork);
+             Drain drain = new Drain(broker.bootstrap())) {
+            final double prefill;
+            try (RawProducer producer = new RawProducer(broker.bootstrap())) {
+                prefill = producer.prefill(events, keys, "processing " + keys + " keys");
+            }
+            final Drain.Outcome baseline = runApp(work, broker, drain, Apps.Kind.BASELINE, "bench-baseline", heap, timeoutSeconds);
+            final long baselineState = Machine.directorySize(work.resolve("state-bench-baseline"));
+            final Drain.Outcome tally = runApp(work, broker, drain, Apps.Kind.TALLY, "bench-tally", heap, timeoutSeconds);
+            final long tallyState = Machine.directorySize(work.resolve("state-bench-tally"));
+            return new Point(events, keys, prefill, baseline, tally, baselineState, tallyState);
+        }
+    }
+
+    private static Drain.Outcome runApp(final Path work, final Broker broker, final Drain drain, final Apps.Kind kind,
+                                        final String applicationId, final String heap, final long timeoutSeconds) {
+        final Process child = Apps.startChild(kind, broker.bootstrap(), applicationId, work.resolve("state-" + applicationId),
+                Duration.ofSeconds(5), heap, work.resolve(applicationId + ".log"));
+        try {
+            final Drain.Outcome o = drain.await(applicationId, timeoutSeconds, () -> Apps.rss(child), kind.name().toLowerCase(java.util.Locale.ROOT));
+            System.err.printf("  [%s] %s: %,.0f events/s (drained: %s)%n", applicationId, kind, o.eventsPerSecond(), o.drained());
+            return o;
+        } finally {
+            Apps.stopChild(child);
+        }
+    }
+}

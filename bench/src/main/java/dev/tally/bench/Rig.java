@@ -1,0 +1,112 @@
+package dev.tally.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.tally.config.ConfigFile;
+import dev.tally.config.KafkaSettings;
+import dev.tally.gateway.GatewayApp;
+import dev.tally.gateway.GatewayConfig;
+import dev.tally.gateway.HmacVerifier;
+import dev.tally.processor.ProcessorApp;
+import dev.tally.processor.ProcessorConfig;
+import dev.tally.query.CountsService;
+import dev.tally.query.QueryApp;
+
+/**
+ * Tally's parts as the benchmarks start them, from one YAML config: one source {@code bench}
+ * (generic HMAC) and one counter {@code by_key} grouped by {@code /payload/k} with 1-minute windows.
+ */
+final class Rig {
+
+    static final String SOURCE = "bench";
+    static final String SECRET = "bench-secret";
+    static final byte[] SECRET_BYTES = SECRET.getBytes(StandardCharsets.UTF_8);
+    static final String COUNTER = "by_key";
+
+    private Rig() {
+    }
+
+    static String yaml(final String applicationId, final Duration reorderDelay) {
+        return """
+                gateway:
+                  sources:
+                    bench:
+                      secrets: [{env: BENCH_SECRET}]
+                processor:
+                  application_id: %s
+                  reorder_delay: %dms
+                  counters:
+                    - name: by_key
+                      group_by: [/payload/k]
+                      windows: [1m]
+                      grace: 1m
+                """.formatted(applicationId, reorderDelay.toMillis());
+    }
+
+    static Map<String, String> env() {
+        final Map<String, String> env = new HashMap<>();
+        env.put("BENCH_SECRET", SECRET);
+        env.put("TALLY_GATEWAY_PORT", "0");
+        env.put("TALLY_QUERY_PORT", "0");
+        return env;
+    }
+
+    static ProcessorConfig processorConfig(final String bootstrap, final String applicationId, final Duration reorderDelay,
+                                           final Path stateDir) {
+        final ConfigFile file = ConfigFile.parse("bench", yaml(applicationId, reorderDelay));
+        return ProcessorConfig.from(file, env())
+                .withKafka(KafkaSettings.from(file, env()).withBootstrapServers(bootstrap)).withStateDir(stateDir);
+    }
+
+    static GatewayConfig gatewayConfig(final String bootstrap) {
+        final ConfigFile file = ConfigFile.parse("bench", yaml("unused", Duration.ZERO));
+        return GatewayConfig.from(file, env()).withKafka(KafkaSettings.from(file, env()).withBootstrapServers(bootstrap));
+    }
+
+    static GatewayApp gateway(final String bootstrap) {
+        return new GatewayApp(gatewayConfig(bootstrap), env(), Clock.systemUTC()).start();
+    }
+
+    /** A canonical event body for the generic HMAC scheme. */
+    static byte[] body(final String eventId, final String key, final Instant time) {
+        return ("{\"event_id\":\"" + eventId + "\",\"event_type\":\"bench.event\",\"timestamp\":\"" + time
+                + "\",\"schema_version\":\"1\",\"payload\":{\"k\":\"" + key + "\"}}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String sign(final byte[] body) {
+        return HmacVerifier.sign(SECRET_BYTES, body);
+    }
+
+    /** Processor with its query API, as {@code tally processor} runs them. */
+    static final class Processing implements AutoCloseable {
+        final ProcessorApp processor;
+        final QueryApp query;
+
+        Processing(final ProcessorConfig config) {
+            processor = new ProcessorApp(config).start();
+            query = new QueryApp(config, new CountsService(processor.streams(), QueryApp.advertised(config)),
+                    Clock.systemUTC()).start();
+        }
+
+        String queryUrl() {
+            return "http://127.0.0.1:" + query.port();
+        }
+
+        Processing awaitRunning() throws InterruptedException {
+            processor.awaitRunning(Duration.ofMinutes(2));
+            return this;
+        }
+
+        @Override
+        public void close() {
+            query.close();
+            processor.close();
+        }
+    }
+}

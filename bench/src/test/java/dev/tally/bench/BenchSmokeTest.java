@@ -1,0 +1,57 @@
+package dev.tally.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import picocli.CommandLine;
+
+/**
+ * Every benchmark at tiny sizes, so the harness cannot rot: it must run to the end and write sane
+ * numbers and files. Never a timing threshold: this machine's speed is not under test.
+ */
+class BenchSmokeTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldRunEveryBenchmarkAtSmokeSizeAndWriteResults() throws Exception {
+        final Bench bench = new Bench();
+        new CommandLine(bench).parseArgs("all", "--smoke", "--out", dir.resolve("results").toString(),
+                "--work", dir.resolve("work").toString());
+        bench.applySmokeSizes();
+        final Report report = bench.run(Bench.ALL);
+
+        final Path results = dir.resolve("results");
+        assertThat(results.resolve("results.md")).content().contains("| ingest |", "| processing |", "| freshness |",
+                "| query |", "| scale |");
+        for (String png : List.of("ingest-latency.png", "ingest-throughput.png", "processing.png", "freshness.png", "query.png",
+                "scale-keys-throughput.png", "scale-keys-rss.png", "scale-rate.png", "scale-rate-rss.png")) {
+            assertThat(Files.size(results.resolve(png))).as(png).isGreaterThan(1000);
+        }
+        final JsonNode json = new ObjectMapper().readTree(results.resolve("results.json").toFile());
+        assertThat(json.at("/run/machine/cores").asInt()).isPositive();
+        assertThat(json.at("/ingest/gateway_max_per_s").asDouble()).isPositive();
+        assertThat(json.at("/ingest/ceiling_max_per_s").asDouble()).isPositive();
+        assertThat(json.at("/ingest/gateway_profile/samples").asInt()).isPositive();
+        assertThat(json.at("/processing/tally/drained").asBoolean()).isTrue();
+        assertThat(json.at("/processing/baseline/drained").asBoolean()).isTrue();
+        assertThat(json.at("/processing/tally/events_per_s").asDouble()).isPositive();
+        assertThat(json.at("/processing/tally/peak_rss_mb").asLong()).isPositive();
+        assertThat(json.at("/freshness/reorder_delay 0s/probes").asLong()).isPositive();
+        assertThat(json.at("/freshness/reorder_delay 0s/visible_p99_ms").asDouble()).isPositive();
+        assertThat(json.at("/query/max/query/ok").asLong()).isPositive();
+        assertThat(json.at("/scale/keys").size()).isEqualTo(2);
+        assertThat(json.at("/scale/rate").size()).isEqualTo(2);
+        assertThat(report.rows()).allSatisfy(r -> assertThat(r.tally()).isNotBlank());
+    }
+}
