@@ -5,11 +5,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.kafka.common.serialization.Serdes;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreType;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -17,20 +15,42 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
+import dev.tally.config.Durations;
 import dev.tally.processor.Counter;
 import dev.tally.processor.StoreNames;
-import dev.tally.schemas.Problem;
-import dev.tally.schemas.ProblemException;
 
 /**
- * Reads counts from the processor's local state stores (Kafka Streams interactive queries).
- * Answers only from the instance that holds the key; anything else is an explicit 503, never a
- * silently empty answer.
+ * Reads counts from this instance's copy of one partition of the processor's state stores (Kafka
+ * Streams interactive queries). Which partition, and whether the active store or a standby, is
+ * decided by {@link KeyRouter}; a store that is not queryable here throws
+ * {@link org.apache.kafka.streams.errors.InvalidStateStoreException}, which the router turns into a
+ * standby read or an explicit 503.
  */
 public final class CountsService {
 
-    /** One tumbling window's count. */
-    public record WindowCount(Instant start, Instant end, long count) {
+    /** The key "time" of the clock store: the counter stage's event-time clock for its partition. */
+    static final String CLOCK_TIME = "time";
+
+    /**
+     * One tumbling window's count.
+     *
+     * @param isFinal whether the window closed (end + grace at or before the partition's clock): its count never changes
+     */
+    public record WindowCount(String window, Instant start, Instant end, long count,
+                              @JsonProperty("final") boolean isFinal) {
+    }
+
+    /** Windows of one key, and where the next page starts (null: no more). */
+    public record Page(List<WindowCount> windows, Cursor next) {
+    }
+
+    /**
+     * Which copy of a partition to read here.
+     *
+     * @param standby          read a standby (or restoring) copy, possibly behind the active one
+     * @param stalenessOffsets how many changelog records that copy is behind (0 for the active)
+     */
+    public record Local(int partition, boolean standby, long stalenessOffsets) {
     }
 
     private final KafkaStreams streams;
@@ -41,59 +61,86 @@ public final class CountsService {
         this.self = self;
     }
 
-    /** The windows of {@code size} that start within [from, to] and have a count, oldest first. */
-    public List<WindowCount> windows(final Counter counter, final Duration size, final String key,
-                                     final Instant from, final Instant to) {
-        final String storeName = StoreNames.window(counter, size);
-        final ReadOnlyWindowStore<String, Long> store = localStoreFor(storeName, key, QueryableStoreTypes.windowStore());
+    /**
+     * The windows of each of {@code sizes} (in that order) whose start is within [from, to] and that
+     * have a count, oldest first, at most {@code limit} of them from {@code cursor} on.
+     */
+    public Page windows(final Counter counter, final List<Duration> sizes, final String key, final Instant from,
+                        final Instant to, final Cursor cursor, final int limit, final Local at) {
+        final long clock = clock(counter, at);
         final List<WindowCount> windows = new ArrayList<>();
-        try (WindowStoreIterator<Long> it = store.fetch(key, from, to)) {
+        for (int i = cursor == null ? 0 : cursor.sizeIndex(); i < sizes.size(); i++) {
+            final Duration size = sizes.get(i);
+            final Instant start = cursor != null && cursor.sizeIndex() == i && cursor.start().isAfter(from) ? cursor.start() : from;
+            final ReadOnlyWindowStore<String, Long> store = store(StoreNames.window(counter, size),
+                    QueryableStoreTypes.windowStore(), at);
+            try (WindowStoreIterator<Long> it = store.fetch(key, start, to)) {
+                while (it.hasNext()) {
+                    final var entry = it.next();
+                    final Instant windowStart = Instant.ofEpochMilli(entry.key);
+                    if (windows.size() == limit) {
+                        return new Page(windows, new Cursor(i, windowStart));
+                    }
+                    windows.add(window(counter, size, windowStart, entry.value, clock));
+                }
+            }
+        }
+        return new Page(windows, null);
+    }
+
+    /** The all-time total of {@code key}; 0 when the key was never counted. */
+    public long total(final Counter counter, final String key, final Local at) {
+        final ReadOnlyKeyValueStore<String, Long> store = store(StoreNames.total(counter), QueryableStoreTypes.keyValueStore(), at);
+        final Long total = store.get(key);
+        return total == null ? 0L : total;
+    }
+
+    /** The counter stage's clock for the partition (epoch millis), or {@code Long.MIN_VALUE} before its first event. */
+    public long clock(final Counter counter, final Local at) {
+        final ReadOnlyKeyValueStore<String, Long> store = store(StoreNames.clock(counter), QueryableStoreTypes.keyValueStore(), at);
+        final Long time = store.get(CLOCK_TIME);
+        return time == null ? Long.MIN_VALUE : time;
+    }
+
+    /** The count of every key in the window of {@code size} starting at {@code start}, in one partition. */
+    public List<WindowCount> allKeysIn(final Counter counter, final Duration size, final Instant start, final Local at,
+                                       final List<String> keys) {
+        final long clock = clock(counter, at);
+        final List<WindowCount> windows = new ArrayList<>();
+        final ReadOnlyWindowStore<String, Long> store = store(StoreNames.window(counter, size), QueryableStoreTypes.windowStore(), at);
+        try (var it = store.fetchAll(start, start)) {
             while (it.hasNext()) {
                 final var entry = it.next();
-                final Instant start = Instant.ofEpochMilli(entry.key);
-                windows.add(new WindowCount(start, start.plus(size), entry.value));
+                keys.add(entry.key.key());
+                windows.add(window(counter, size, start, entry.value, clock));
             }
         }
         return windows;
     }
 
-    /** The all-time total of {@code key}; 0 when the key was never counted. */
-    public long total(final Counter counter, final String key) {
-        final ReadOnlyKeyValueStore<String, Long> store = localStoreFor(StoreNames.total(counter), key,
-                QueryableStoreTypes.keyValueStore());
-        final Long total = store.get(key);
-        return total == null ? 0L : total;
+    static WindowCount window(final Counter counter, final Duration size, final Instant start, final long count, final long clock) {
+        final Instant end = start.plus(size);
+        final boolean closed = clock != Long.MIN_VALUE && end.plus(counter.grace()).toEpochMilli() <= clock;
+        return new WindowCount(Durations.format(size), start, end, count, closed);
     }
 
     public KafkaStreams streams() {
         return streams;
     }
 
+    public HostInfo self() {
+        return self;
+    }
+
     public boolean isRunning() {
         return streams.state() == KafkaStreams.State.RUNNING;
     }
 
-    private <T> T localStoreFor(final String storeName, final String key, final QueryableStoreType<T> type) {
-        final KeyQueryMetadata owner = streams.queryMetadataForKey(storeName, key, Serdes.String().serializer());
-        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-            throw unavailable("The processor is starting or rebalancing; the owner of this key is not known yet.");
+    private <T> T store(final String name, final QueryableStoreType<T> type, final Local at) {
+        StoreQueryParameters<T> params = StoreQueryParameters.fromNameAndType(name, type).withPartition(at.partition());
+        if (at.standby()) {
+            params = params.enableStaleStores();
         }
-        if (!self.equals(owner.activeHost())) {
-            throw unavailable("This key is held by the processor instance at " + owner.activeHost().host() + ":"
-                    + owner.activeHost().port() + "; ask that instance.");
-        }
-        try {
-            return streams.store(StoreQueryParameters.fromNameAndType(storeName, type)
-                    .withPartition(owner.partition()));
-        } catch (InvalidStateStoreException e) {
-            throw new ProblemException(Problem.of(503, "store-unavailable", "Counts temporarily unavailable",
-                    "The counts for this key are being restored or moved (" + e.getMessage() + "). Retry shortly."),
-                    Duration.ofSeconds(1), e);
-        }
-    }
-
-    private static ProblemException unavailable(final String detail) {
-        return new ProblemException(Problem.of(503, "store-unavailable", "Counts temporarily unavailable", detail),
-                Duration.ofSeconds(1), null);
+        return streams.store(params);
     }
 }

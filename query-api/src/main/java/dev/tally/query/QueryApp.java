@@ -1,16 +1,23 @@
 package dev.tally.query;
 
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,38 +27,50 @@ import dev.tally.http.HttpSupport;
 import dev.tally.http.Metrics;
 import dev.tally.processor.Counter;
 import dev.tally.processor.ProcessorConfig;
-import dev.tally.schemas.GroupKey;
+import dev.tally.processor.StoreNames;
+import dev.tally.query.CountsService.Local;
+import dev.tally.query.CountsService.Page;
+import dev.tally.schemas.Json;
 import dev.tally.schemas.Problem;
 import dev.tally.schemas.ProblemException;
 
 /**
  * The query API's HTTP routes, all declared in {@link #start}; it runs in the processor's JVM,
- * next to the state stores.
- *
- * <ul>
- *   <li>{@code GET /v1/counters}: the counter definitions.</li>
- *   <li>{@code GET /v1/counters/{counter}/counts?key=&window=&from=&to=}: each window's start, end and count.</li>
- *   <li>{@code GET /v1/counters/{counter}/total?key=}: the all-time total.</li>
- *   <li>{@code GET /healthz}, {@code GET /readyz} (the processor is RUNNING), {@code GET /metrics} (Prometheus).</li>
- * </ul>
+ * next to the state stores. Every route and its answers are in {@code openapi.json}, served at
+ * {@code GET /openapi.json}; docs/query-api.md says how queries are routed between instances.
  */
 public final class QueryApp implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryApp.class);
-    /** How many windows a count query spans when {@code from} is not given. */
-    static final int DEFAULT_WINDOWS_BACK = 60;
+    /** The longest wait for another instance's answer to a forwarded query. */
+    static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(2);
 
     private final ProcessorConfig config;
     private final CountsService counts;
     private final Clock clock;
+    private final BearerAuth auth;
+    private final KeyRouter router;
+    private final Forwarder forwarder;
+    private final TopQueries top;
+    private final UpdateFeed feed;
     private final Metrics metrics = Metrics.create("query");
     private final KafkaStreamsMetrics streamsMetrics;
     private Javalin http;
 
     public QueryApp(final ProcessorConfig config, final CountsService counts, final Clock clock) {
+        this(config, counts, clock, System.getenv());
+    }
+
+    /** @param env where {@code query.auth.tokens} entries of the form {@code {env: VARIABLE}} are read */
+    public QueryApp(final ProcessorConfig config, final CountsService counts, final Clock clock, final Map<String, String> env) {
         this.config = config;
         this.counts = counts;
         this.clock = clock;
+        this.auth = BearerAuth.from(config, env);
+        this.forwarder = new Forwarder(counts.self(), FORWARD_TIMEOUT);
+        this.router = new KeyRouter(counts.streams(), counts.self(), forwarder);
+        this.top = new TopQueries(config, counts, forwarder);
+        this.feed = new UpdateFeed(config);
         // Kafka Streams' own metrics, Tally's duplicates-total and late-total among them.
         this.streamsMetrics = new KafkaStreamsMetrics(counts.streams());
         streamsMetrics.bindTo(metrics.registry());
@@ -62,21 +81,42 @@ public final class QueryApp implements AutoCloseable {
     }
 
     public QueryApp start() {
+        feed.start();
         http = Javalin.create(c -> {
-            HttpSupport.configure(c, config.queryHost(), config.queryPort(), "See GET /v1/counters.");
+            HttpSupport.configure(c, config.queryHost(), config.queryPort(), "See GET /openapi.json.");
+            if (!config.queryAccess().corsOrigins().isEmpty()) {
+                c.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
+                    config.queryAccess().corsOrigins().forEach(rule::allowHost);
+                    List.of(KeyRouter.SERVED_BY, KeyRouter.REPLICA, KeyRouter.STALENESS, "Retry-After").forEach(rule::exposeHeader);
+                }));
+            }
+            // Any read of a store that is not queryable (not started, closing, migrating) is a 503, never a 500.
+            c.routes.exception(InvalidStateStoreException.class, (e, ctx) -> HttpSupport.problem(ctx,
+                    KeyRouter.unavailable("The processor's state is not queryable right now (" + e.getMessage() + "). Retry shortly.")));
             metrics.route(c);
+            c.routes.beforeMatched(auth::check);
             c.routes.get("/v1/counters", this::listCounters);
             c.routes.get("/v1/counters/{counter}/counts", this::windowCounts);
+            c.routes.get("/v1/counters/{counter}/batch", this::batch);
             c.routes.get("/v1/counters/{counter}/total", this::total);
+            c.routes.get("/v1/counters/{counter}/top", this::top);
+            c.routes.sse("/v1/counters/{counter}/stream", feed::subscribe);
+            c.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(OpenApi.document()));
             c.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "up")));
             c.routes.get("/readyz", this::ready);
         }).start();
-        LOG.info("query API listening on http://{}:{}", config.queryHost(), http.port());
+        LOG.info("query API listening on http://{}:{} (API description at /openapi.json)",
+                config.queryHost(), http.port());
         return this;
     }
 
     public int port() {
         return http.port();
+    }
+
+    /** The running server, for tests that walk its routes. */
+    Javalin javalin() {
+        return http;
     }
 
     private void listCounters(final Context ctx) {
@@ -95,37 +135,140 @@ public final class QueryApp implements AutoCloseable {
     }
 
     private void windowCounts(final Context ctx) {
-        final Counter counter = counter(ctx);
-        final String key = requiredKey(ctx);
-        final String windowParam = ctx.queryParam("window");
-        final Duration size = windowParam == null ? counter.windows().get(0) : counter.window(windowParam);
-        if (size == null) {
-            throw ProblemException.badRequest("Counter '" + counter.name() + "' has no window '" + windowParam
-                    + "'. Its windows: " + counter.windows().stream().map(Durations::format).toList() + ".");
-        }
-        final Instant to = instant(ctx, "to", clock.instant());
-        final Instant from = instant(ctx, "from", to.minus(size.multipliedBy(DEFAULT_WINDOWS_BACK)));
-        if (from.isAfter(to)) {
-            throw ProblemException.badRequest("'from' (" + from + ") is after 'to' (" + to + ").");
-        }
+        final Counter counter = Params.counter(ctx, config);
+        final String key = Params.key(ctx);
+        final List<Duration> sizes = Params.windows(ctx, counter);
+        final Instant[] range = Params.range(ctx, sizes, clock.instant());
+        final int limit = Params.positive(ctx, "limit", Params.DEFAULT_LIMIT, Params.MAX_LIMIT);
+        final Cursor cursor = Params.cursor(ctx, sizes);
+        router.answer(ctx, StoreNames.total(counter), key,
+                at -> countsBody(counter, key, sizes, range, counts.windows(counter, sizes, key, range[0], range[1], cursor, limit, at)));
+    }
+
+    private Map<String, Object> countsBody(final Counter counter, final String key, final List<Duration> sizes,
+                                           final Instant[] range, final Page page) {
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("counter", counter.name());
         body.put("key", key);
-        body.put("window", Durations.format(size));
-        body.put("from", from);
-        body.put("to", to);
-        body.put("windows", counts.windows(counter, size, key, from, to));
+        body.put("window", sizes.size() == 1 ? Durations.format(sizes.get(0)) : "all");
+        body.put("from", range[0]);
+        body.put("to", range[1]);
+        body.put("windows", page.windows());
+        body.put("next_cursor", page.next() == null ? null : page.next().encode());
+        return body;
+    }
+
+    /** Several keys in one call: each key read where it lives, one forwarded request per other instance. */
+    private void batch(final Context ctx) {
+        final Counter counter = Params.counter(ctx, config);
+        final List<String> keys = Params.keys(ctx);
+        final List<Duration> sizes = Params.windows(ctx, counter);
+        final Instant[] range = Params.range(ctx, sizes, clock.instant());
+        final int limit = Params.positive(ctx, "limit", Params.DEFAULT_LIMIT, Params.MAX_LIMIT);
+        final String store = StoreNames.total(counter);
+        final Map<String, JsonNode> results = new LinkedHashMap<>();
+        final Map<HostInfo, List<String>> remote = new LinkedHashMap<>();
+        long staleness = 0;
+        for (String key : keys) {
+            final KeyQueryMetadata owner = router.locate(store, key);
+            final java.util.function.Function<Local, Object> read = at -> entry(counter, key, sizes, range, limit, at);
+            final Optional<Object> here = router.readHere(owner, store, read);
+            if (here.isPresent()) {
+                results.put(key, Json.MAPPER.valueToTree(here.get()));
+            } else if (!owner.activeHost().equals(counts.self()) && !Forwarder.isForwarded(ctx)) {
+                remote.computeIfAbsent(owner.activeHost(), h -> new ArrayList<>()).add(key);
+            } else {
+                staleness = Math.max(staleness, standby(ctx, owner, store, read, key, results));
+            }
+        }
+        for (Map.Entry<HostInfo, List<String>> group : remote.entrySet()) {
+            final Optional<HttpResponse<String>> answer = forwarder.get(group.getKey(), batchQuery(ctx, group.getValue()),
+                    ctx.header("Authorization"));
+            if (answer.isPresent() && answer.get().statusCode() == 200) {
+                staleness = Math.max(staleness, answer.get().headers().firstValueAsLong(KeyRouter.STALENESS).orElse(0));
+                readResults(answer.get().body()).forEach(results::put);
+            } else if (answer.isPresent() && answer.get().statusCode() != 503) {
+                Forwarder.relay(ctx, answer.get());
+                return;
+            } else {
+                for (String key : group.getValue()) {
+                    final KeyQueryMetadata owner = router.locate(store, key);
+                    staleness = Math.max(staleness, standby(ctx, owner, store,
+                            at -> entry(counter, key, sizes, range, limit, at), key, results));
+                }
+            }
+        }
+        ctx.header(KeyRouter.STALENESS, String.valueOf(staleness));
+        final Map<String, Object> body = new LinkedHashMap<>();
+        body.put("counter", counter.name());
+        body.put("window", sizes.size() == 1 ? Durations.format(sizes.get(0)) : "all");
+        body.put("from", range[0]);
+        body.put("to", range[1]);
+        body.put("results", keys.stream().map(results::get).toList());
         ctx.json(body);
     }
 
+    private long standby(final Context ctx, final KeyQueryMetadata owner, final String store,
+                         final java.util.function.Function<Local, Object> read, final String key, final Map<String, JsonNode> results) {
+        final Local at = router.standby(owner, store, Params.maxStaleness(ctx)).orElseThrow(() -> KeyRouter.unavailable(
+                "The counts for key '" + key + "' are being restored or moved, and no copy is here. Retry shortly."));
+        results.put(key, Json.MAPPER.valueToTree(router.readStandby(ctx, at, read)));
+        return at.stalenessOffsets();
+    }
+
+    private Map<String, Object> entry(final Counter counter, final String key, final List<Duration> sizes,
+                                      final Instant[] range, final int limit, final Local at) {
+        final Page page = counts.windows(counter, sizes, key, range[0], range[1], null, limit, at);
+        final Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("key", key);
+        entry.put("windows", page.windows());
+        entry.put("next_cursor", page.next() == null ? null : page.next().encode());
+        entry.put("staleness_offsets", at.stalenessOffsets());
+        return entry;
+    }
+
+    private static String batchQuery(final Context ctx, final List<String> keys) {
+        final StringBuilder query = new StringBuilder(ctx.path()).append('?');
+        for (String key : keys) {
+            query.append("key=").append(URLEncoder.encode(key, StandardCharsets.UTF_8)).append('&');
+        }
+        for (String name : List.of("window", "from", "to", "limit", "max_staleness")) {
+            final String value = ctx.queryParam(name);
+            if (value != null) {
+                query.append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8)).append('&');
+            }
+        }
+        return query.substring(0, query.length() - 1);
+    }
+
+    private static Map<String, JsonNode> readResults(final String json) {
+        try {
+            final Map<String, JsonNode> results = new LinkedHashMap<>();
+            Json.MAPPER.readTree(json).get("results").forEach(r -> results.put(r.get("key").asText(), r));
+            return results;
+        } catch (java.io.IOException | NullPointerException e) {
+            throw KeyRouter.unavailable("Another processor instance answered with an unreadable body. Retry shortly.");
+        }
+    }
+
     private void total(final Context ctx) {
-        final Counter counter = counter(ctx);
-        final String key = requiredKey(ctx);
-        final Map<String, Object> body = new LinkedHashMap<>();
-        body.put("counter", counter.name());
-        body.put("key", key);
-        body.put("total", counts.total(counter, key));
-        ctx.json(body);
+        final Counter counter = Params.counter(ctx, config);
+        final String key = Params.key(ctx);
+        router.answer(ctx, StoreNames.total(counter), key, at -> {
+            final Map<String, Object> body = new LinkedHashMap<>();
+            body.put("counter", counter.name());
+            body.put("key", key);
+            body.put("total", counts.total(counter, key, at));
+            return body;
+        });
+    }
+
+    private void top(final Context ctx) {
+        final Counter counter = Params.counter(ctx, config);
+        final Duration size = Params.window(ctx, counter);
+        final Instant at = Params.instant(ctx, "at", clock.instant());
+        final int n = Params.positive(ctx, "n", 10, 1000);
+        ctx.json(top.top(ctx, counter, size, at, n));
     }
 
     private void ready(final Context ctx) {
@@ -137,45 +280,12 @@ public final class QueryApp implements AutoCloseable {
         }
     }
 
-    private Counter counter(final Context ctx) {
-        final String name = ctx.pathParam("counter");
-        final Counter counter = config.counter(name);
-        if (counter == null) {
-            throw ProblemException.notFound("unknown-counter", "No counter named '" + name + "'. Counters: "
-                    + config.counters().stream().map(Counter::name).toList() + ".");
-        }
-        return counter;
-    }
-
-    private static String requiredKey(final Context ctx) {
-        final String key = ctx.queryParam("key");
-        if (key == null) {
-            throw ProblemException.badRequest("The 'key' query parameter is required: the group-by values joined by '"
-                    + GroupKey.SEPARATOR + "' (see GET /v1/counters for each counter's key_format).");
-        }
-        return key;
-    }
-
-    /** ISO 8601 with an offset, or epoch milliseconds. */
-    private static Instant instant(final Context ctx, final String name, final Instant fallback) {
-        final String text = ctx.queryParam(name);
-        if (text == null || text.isBlank()) {
-            return fallback;
-        }
-        try {
-            return text.chars().allMatch(Character::isDigit) ? Instant.ofEpochMilli(Long.parseLong(text))
-                    : OffsetDateTime.parse(text).toInstant();
-        } catch (DateTimeParseException | NumberFormatException e) {
-            throw ProblemException.badRequest("'" + name + "' must be an ISO 8601 date-time with an offset "
-                    + "(2026-11-22T10:15:00Z) or epoch milliseconds, got '" + text + "'.");
-        }
-    }
-
     @Override
     public void close() {
         if (http != null) {
             http.stop();
         }
+        feed.close();
         streamsMetrics.close();
         metrics.close();
     }

@@ -35,11 +35,54 @@ import dev.tally.config.KafkaSettings;
  * @param advertisedHost the host other instances reach this query API at ({@code TALLY_QUERY_ADVERTISED_HOST},
  *                       default the bind address); set it when binding 0.0.0.0 in a container
  * @param kafka          where Kafka is and how topics are created
+ * @param standbyReplicas warm copies of each state store on other instances ({@code processor.standby_replicas},
+ *                       default 1), so queries are answered from a standby while a store moves
+ * @param queryAccess    who may query: bearer tokens or {@code query.auth: none}, and CORS origins
  */
 public record ProcessorConfig(String applicationId, Path stateDir, Duration dedupeHorizon,
                               Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
                               StoreKind stateStores, long rocksdbMemoryBytes, Duration queryHistory, Duration commitInterval, List<Counter> counters, String queryHost, int queryPort,
-                              String advertisedHost, KafkaSettings kafka) {
+                              String advertisedHost, KafkaSettings kafka, int standbyReplicas, QueryAccess queryAccess) {
+
+    public static final int DEFAULT_STANDBY_REPLICAS = 1;
+
+    /**
+     * The {@code query.auth} and {@code query.cors} settings. Tokens are named, never held: each is
+     * an environment variable or a file, read by the query API at start.
+     *
+     * @param auth        {@code TOKENS} (bearer tokens required), {@code NONE} (explicitly off) or {@code UNSET}
+     * @param tokens      where each accepted token is read from
+     * @param corsOrigins origins allowed to call the API from a browser ({@code query.cors.allowed_origins}); empty: no CORS
+     */
+    public record QueryAccess(Auth auth, List<TokenRef> tokens, List<String> corsOrigins) {
+        public enum Auth { TOKENS, NONE, UNSET }
+
+        /** A token's source: {@code {env: VARIABLE}} or {@code {file: /path}}. */
+        public record TokenRef(String env, String file) {
+            @Override
+            public String toString() {
+                return env != null ? "env:" + env : "file:" + file;
+            }
+        }
+
+        public static final QueryAccess UNSET_ACCESS = new QueryAccess(Auth.UNSET, List.of(), List.of());
+
+        public QueryAccess {
+            tokens = List.copyOf(tokens);
+            corsOrigins = List.copyOf(corsOrigins);
+        }
+    }
+
+    /** The settings without standby and query-access fields: one standby, query auth unset. */
+    public ProcessorConfig(final String applicationId, final Path stateDir, final Duration dedupeHorizon,
+                           final Map<String, Duration> dedupeHorizons, final Duration reorderDelay, final Duration idleAdvance,
+                           final StoreKind stateStores, final long rocksdbMemoryBytes, final Duration queryHistory,
+                           final Duration commitInterval, final List<Counter> counters, final String queryHost, final int queryPort,
+                           final String advertisedHost, final KafkaSettings kafka) {
+        this(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance, stateStores,
+                rocksdbMemoryBytes, queryHistory, commitInterval, counters, queryHost, queryPort, advertisedHost, kafka,
+                DEFAULT_STANDBY_REPLICAS, QueryAccess.UNSET_ACCESS);
+    }
 
     /** The default window sizes of a counter that lists none. */
     public static final List<Duration> DEFAULT_WINDOWS = List.of(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1));
@@ -48,7 +91,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     private record Section(String applicationId, String stateDir, Duration dedupeHorizon,
                            Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
                            String stateStores, Long rocksdbMemoryBytes, Duration queryHistory, Duration commitInterval,
-                           List<CounterSection> counters) {
+                           List<CounterSection> counters, Integer standbyReplicas) {
     }
 
     private record CounterSection(String name, Filter filter, List<String> groupBy, List<Duration> windows, Duration grace,
@@ -57,7 +100,10 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
         }
     }
 
-    private record QuerySection(String host, Integer port, String advertisedHost) {
+    /** {@code auth} is the word {@code none} or {@code {tokens: [{env: …} | {file: …}, …]}}. */
+    private record QuerySection(String host, Integer port, String advertisedHost, Object auth, Cors cors) {
+        record Cors(List<String> allowedOrigins) {
+        }
     }
 
     public ProcessorConfig {
@@ -117,7 +163,50 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                 queryHost,
                 Env.port(env, "TALLY_QUERY_PORT", q.port(), 8081),
                 env.getOrDefault("TALLY_QUERY_ADVERTISED_HOST", q.advertisedHost() == null ? queryHost : q.advertisedHost()),
-                KafkaSettings.from(file, env));
+                KafkaSettings.from(file, env),
+                standbyReplicas(file, s.standbyReplicas()),
+                queryAccess(file, q));
+    }
+
+    private static int standbyReplicas(final ConfigFile file, final Integer value) {
+        if (value != null && value < 0) {
+            throw new ConfigException(file.origin() + ": processor.standby_replicas must be 0 or more, got " + value);
+        }
+        return value == null ? DEFAULT_STANDBY_REPLICAS : value;
+    }
+
+    private static QueryAccess queryAccess(final ConfigFile file, final QuerySection q) {
+        final List<String> origins = q.cors() == null || q.cors().allowedOrigins() == null ? List.of() : q.cors().allowedOrigins();
+        final String shape = file.origin() + ": query.auth must be 'none' or {tokens: [{env: VARIABLE} or {file: /path}, ...]}";
+        if (q.auth() == null) {
+            return new QueryAccess(QueryAccess.Auth.UNSET, List.of(), origins);
+        }
+        if (q.auth() instanceof String word) {
+            if (!"none".equals(word)) {
+                throw new ConfigException(shape + ", got '" + word + "'");
+            }
+            return new QueryAccess(QueryAccess.Auth.NONE, List.of(), origins);
+        }
+        if (!(q.auth() instanceof Map<?, ?> map) || !map.keySet().equals(Set.of("tokens")) || !(map.get("tokens") instanceof List<?> list)
+                || list.isEmpty()) {
+            throw new ConfigException(shape);
+        }
+        final List<QueryAccess.TokenRef> tokens = new ArrayList<>();
+        for (Object entry : list) {
+            if (!(entry instanceof Map<?, ?> ref) || ref.size() != 1
+                    || !(ref.containsKey("env") || ref.containsKey("file")) || !(ref.values().iterator().next() instanceof String value)) {
+                throw new ConfigException(shape + "; each token is {env: VARIABLE} or {file: /path}, got " + entry);
+            }
+            tokens.add(ref.containsKey("env") ? new QueryAccess.TokenRef(value, null) : new QueryAccess.TokenRef(null, value));
+        }
+        return new QueryAccess(QueryAccess.Auth.TOKENS, tokens, origins);
+    }
+
+    /** The same settings with query access replaced (the embedded {@code tally up} turns auth off with this). */
+    public ProcessorConfig withQueryAccess(final QueryAccess access) {
+        return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
+                stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
+                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, access);
     }
 
     /** The dedupe horizon of events from {@code source}. */
@@ -132,12 +221,19 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     public ProcessorConfig withKafka(final KafkaSettings newKafka) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, newKafka);
+                queryHost, queryPort, advertisedHost, newKafka, standbyReplicas, queryAccess);
     }
 
     public ProcessorConfig withStateDir(final Path dir) {
         return new ProcessorConfig(applicationId, dir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, kafka);
+                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, queryAccess);
+    }
+
+    /** The same settings answering queries on {@code port} (tests pick free ports up front). */
+    public ProcessorConfig withQueryPort(final int port) {
+        return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
+                stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
+                queryHost, port, advertisedHost, kafka, standbyReplicas, queryAccess);
     }
 }

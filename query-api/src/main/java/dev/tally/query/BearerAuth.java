@@ -1,0 +1,142 @@
+package dev.tally.query;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tally.config.ConfigException;
+import dev.tally.processor.ProcessorConfig;
+import dev.tally.processor.ProcessorConfig.QueryAccess;
+import dev.tally.processor.ProcessorConfig.QueryAccess.TokenRef;
+import dev.tally.http.HttpSupport;
+import dev.tally.schemas.Problem;
+import dev.tally.schemas.ProblemException;
+
+/**
+ * Bearer tokens for {@code /v1/*}. The tokens are read once at start from the environment variables
+ * or files {@code query.auth.tokens} names (never from the config file, never logged) and compared
+ * in constant time: the SHA-256 of the presented token against each accepted one's, all of them,
+ * always.
+ *
+ * <p>Auth is off only when {@code query.auth: none} says so. With {@code query.auth} not set at all,
+ * the query API starts open only when it is bound to a loopback address (the local {@code tally up}
+ * default) and says so at start; bound to any other address it refuses to start.
+ */
+final class BearerAuth {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BearerAuth.class);
+
+    private final List<byte[]> digests;
+
+    private BearerAuth(final List<byte[]> digests) {
+        this.digests = digests;
+    }
+
+    static BearerAuth from(final ProcessorConfig config, final Map<String, String> env) {
+        final QueryAccess access = config.queryAccess();
+        switch (access.auth()) {
+            case NONE -> {
+                LOG.warn("query API authentication is OFF (query.auth: none): anyone who reaches {}:{} can read the counts",
+                        config.queryHost(), config.queryPort());
+                return new BearerAuth(null);
+            }
+            case UNSET -> {
+                if (!isLoopback(config.queryHost())) {
+                    throw new ConfigException("query.auth is not set and the query API binds " + config.queryHost()
+                            + ", which is not a loopback address: set query.auth.tokens (e.g. [{env: TALLY_QUERY_TOKEN}]), "
+                            + "or query.auth: none to serve it without authentication");
+                }
+                LOG.warn("query API authentication is OFF: query.auth is not set and the API binds loopback address {} "
+                        + "(the local default); set query.auth.tokens to require a bearer token", config.queryHost());
+                return new BearerAuth(null);
+            }
+            default -> {
+                final List<byte[]> digests = new ArrayList<>();
+                for (int i = 0; i < access.tokens().size(); i++) {
+                    digests.add(sha256(read(access.tokens().get(i), env, "query.auth.tokens[" + i + "]")));
+                }
+                LOG.info("query API requires a bearer token ({} accepted, from {})", digests.size(), access.tokens());
+                return new BearerAuth(digests);
+            }
+        }
+    }
+
+    boolean enabled() {
+        return digests != null;
+    }
+
+    /** Lets the request through, or answers 401 and skips its handler. */
+    void check(final Context ctx) {
+        if (digests == null || !ctx.path().startsWith("/v1/")) {
+            return;
+        }
+        final String header = ctx.header("Authorization");
+        // EventSource cannot set headers: the dashboard's live stream passes the token as access_token.
+        final String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip()
+                : ctx.queryParam("access_token");
+        if (token == null || token.isEmpty() || !accepted(token)) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"tally\"");
+            HttpSupport.problem(ctx, new ProblemException(Problem.of(401, "unauthorized", "Unauthorized",
+                    token == null || token.isEmpty() ? "Send 'Authorization: Bearer <token>' with a token from query.auth.tokens."
+                            : "The bearer token is not one of query.auth.tokens.")));
+            ctx.skipRemainingHandlers();
+        }
+    }
+
+    private boolean accepted(final String token) {
+        final byte[] presented = sha256(token);
+        boolean match = false;
+        for (byte[] digest : digests) {
+            match |= MessageDigest.isEqual(presented, digest);
+        }
+        return match;
+    }
+
+    private static String read(final TokenRef ref, final Map<String, String> env, final String where) {
+        final String value;
+        if (ref.env() != null) {
+            value = env.get(ref.env());
+            if (value == null || value.isBlank()) {
+                throw new ConfigException(where + ": environment variable " + ref.env() + " is not set");
+            }
+        } else {
+            try {
+                value = Files.readString(Path.of(ref.file()), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new ConfigException(where + ": cannot read token file " + ref.file() + ": " + e.getMessage(), e);
+            }
+        }
+        if (value.strip().length() < 16) {
+            throw new ConfigException(where + " (" + ref + "): a query token must have at least 16 characters");
+        }
+        return value.strip();
+    }
+
+    private static byte[] sha256(final String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean isLoopback(final String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}
