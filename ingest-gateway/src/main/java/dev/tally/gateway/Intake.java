@@ -94,7 +94,7 @@ final class Intake {
                 // A handshake (Slack url_verification, Discord PING): answered directly, nothing to count.
                 ctx.status(200).json(reply.body());
             } else {
-                publish(ctx, source, secretIndex, ((Outcome.Events) outcome).events());
+                publish(ctx, source, secretIndex, ((Outcome.Events) outcome).events(), Publisher.attemptHeaders(delivery));
             }
         } catch (ProblemException e) {
             refused(ctx, source, e, clientIp, body == null ? announced : body.length, receivedAt);
@@ -129,9 +129,10 @@ final class Intake {
                 Rejections.redact(ctx.headerMap(), source.signatureHeader()), bodyBytes));
     }
 
-    private void publish(final Context ctx, final Source source, final int secretIndex, final List<Envelope> events) {
+    private void publish(final Context ctx, final Source source, final int secretIndex, final List<Envelope> events,
+                         final Map<String, String> attempt) {
         final long start = System.nanoTime();
-        ctx.future(() -> publisher.publish(events, source, secretIndex).handle((ok, error) -> {
+        ctx.future(() -> publisher.publish(events, source, secretIndex, attempt).handle((ok, error) -> {
             metrics.produced(Duration.ofNanos(System.nanoTime() - start), error == null);
             final List<String> ids = events.stream().map(Envelope::eventId).toList();
             if (error != null) {

@@ -3,7 +3,10 @@ package dev.tally.gateway;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +30,9 @@ import dev.tally.schemas.Topics;
  * delivery, and fails (never hangs) when it has not within the acknowledgement timeout.
  */
 public final class Publisher implements AutoCloseable {
+
+    /** Headers in which providers say a delivery is a retry, and of what. */
+    static final List<String> ATTEMPT_HEADERS = List.of("X-Slack-Retry-Num", "X-Slack-Retry-Reason", "X-Atlassian-Webhook-Retry");
 
     private final Producer<String, byte[]> producer;
     private final Duration ackTimeout;
@@ -78,9 +84,30 @@ public final class Publisher implements AutoCloseable {
      * exceptionally with {@link KafkaUnavailableException} when it did not within the timeout.
      */
     public CompletableFuture<Void> publish(final List<Envelope> events, final Source source, final int secretIndex) {
+        return publish(events, source, secretIndex, Map.of());
+    }
+
+    /**
+     * The delivery-attempt headers a provider sent ({@link #ATTEMPT_HEADERS}), to be kept on each
+     * record as {@code tally.attempt.<header>}: an operator can see which deliveries were retries.
+     */
+    static Map<String, String> attemptHeaders(final Delivery delivery) {
+        final Map<String, String> found = new TreeMap<>();
+        for (String name : ATTEMPT_HEADERS) {
+            final String value = delivery.header(name);
+            if (value != null) {
+                found.put(name.toLowerCase(Locale.ROOT), value);
+            }
+        }
+        return found;
+    }
+
+    /** Writes the events of one delivery, with the provider's attempt headers on each record. */
+    public CompletableFuture<Void> publish(final List<Envelope> events, final Source source, final int secretIndex,
+                                           final Map<String, String> attempt) {
         final CompletableFuture<?>[] acks = new CompletableFuture<?>[events.size()];
         for (int i = 0; i < events.size(); i++) {
-            acks[i] = send(record(events.get(i), source, secretIndex));
+            acks[i] = send(record(events.get(i), source, secretIndex, attempt));
         }
         return CompletableFuture.allOf(acks)
                 .orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -111,7 +138,8 @@ public final class Publisher implements AutoCloseable {
 
     // The record timestamp is the receive time: brokers reject timestamps far from now, and event
     // times can be old or ahead. The processor reads the event time from the envelope.
-    private static ProducerRecord<String, byte[]> record(final Envelope event, final Source source, final int secretIndex) {
+    private static ProducerRecord<String, byte[]> record(final Envelope event, final Source source, final int secretIndex,
+                                                         final Map<String, String> attempt) {
         final ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.RAW.name(), null,
                 event.receivedAt().toEpochMilli(), event.key(), Topics.RAW.valueSerde().serializer().serialize(Topics.RAW.name(), event));
         record.headers()
@@ -119,6 +147,7 @@ public final class Publisher implements AutoCloseable {
                 .add("tally.scheme", utf8(source.scheme()))
                 .add("tally.secret-index", utf8(String.valueOf(secretIndex)))
                 .add("tally.received-at", utf8(event.receivedAt().toString()));
+        attempt.forEach((name, value) -> record.headers().add("tally.attempt." + name, utf8(value)));
         return record;
     }
 

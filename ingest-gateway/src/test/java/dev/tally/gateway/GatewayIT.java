@@ -56,7 +56,9 @@ class GatewayIT {
         try (GatewayApp gateway = new GatewayApp(config, ENV, Clock.systemUTC()).start()) {
             final String base = "http://127.0.0.1:" + gateway.port();
 
-            final HttpResponse<String> accepted = post(base, DeliveryScenario.valid().build());
+            // A retry, as the sender says in its attempt header: kept on the record for operators.
+            final HttpResponse<String> accepted = post(base + "/webhooks/shop",
+                    DeliveryScenario.valid().withHeader("X-Slack-Retry-Num", "2").build(), "X-Signature", "X-Slack-Retry-Num");
             assertThat(accepted.statusCode()).isEqualTo(202);
             assertThat(Json.MAPPER.readTree(accepted.body()).get("event_ids").get(0).asText()).isEqualTo("evt-1");
             final ConsumerRecord<String, String> record = read(broker.bootstrapServers(), 1).get(0);
@@ -64,6 +66,8 @@ class GatewayIT {
             assertThat(Json.MAPPER.readTree(record.value()).get("event_type").asText()).isEqualTo("order.created");
             assertThat(new String(record.headers().lastHeader("tally.source").value(), StandardCharsets.UTF_8)).isEqualTo("shop");
             assertThat(new String(record.headers().lastHeader("tally.secret-index").value(), StandardCharsets.UTF_8)).isEqualTo("0");
+            assertThat(new String(record.headers().lastHeader("tally.attempt.x-slack-retry-num").value(), StandardCharsets.UTF_8))
+                    .isEqualTo("2");
 
             final HttpResponse<String> tooLarge = post(base, DeliveryScenario.valid().withBody("x".repeat(2 * 1024 * 1024)).build());
             assertThat(tooLarge.statusCode()).isEqualTo(413);
