@@ -11,6 +11,14 @@ final class Banner {
     private Banner() {
     }
 
+    private static String auth(final Pipeline p) {
+        return switch (p.processorConfig().queryAccess().auth()) {
+            case TOKENS -> "bearer tokens required";
+            case NONE -> "auth off: query.auth is none";
+            case UNSET -> "auth off on loopback: set query.auth";
+        };
+    }
+
     static String text(final Pipeline p, final Map<String, String> env) {
         final String source = p.gatewayConfig().sources().keySet().iterator().next();
         final String counter = p.processorConfig().counters().get(0).name();
@@ -20,7 +28,7 @@ final class Banner {
                 Tally is up.
                   Kafka       %s%s
                   Gateway     %s/webhooks/{source}   (sources: %s)
-                  Query API   %s/v1/counters
+                  Query API   %s/v1/counters   (%s)
                   Stop with Ctrl-C; counts are kept in the data directory.
 
                 Send a signed webhook and read its count back (paste into a shell):
@@ -35,6 +43,6 @@ final class Banner {
                 Send it twice: the count stays 1, because (source, event_id) is counted once.
                 """.formatted(p.bootstrapServers(), p.embedded() ? " (embedded)" : "",
                 p.gatewayUrl(), String.join(", ", p.gatewayConfig().sources().keySet()),
-                p.queryUrl(), secret, p.gatewayUrl(), source, p.queryUrl(), counter, source);
+                p.queryUrl(), auth(p), secret, p.gatewayUrl(), source, p.queryUrl(), counter, source);
     }
 }
