@@ -282,10 +282,10 @@ public final class QueryApp implements AutoCloseable {
 
     @Override
     public void close() {
+        feed.close();   // first: ends the event streams, which would otherwise hold the server's stop
         if (http != null) {
             http.stop();
         }
-        feed.close();
         streamsMetrics.close();
         metrics.close();
     }

@@ -46,6 +46,9 @@ final class UpdateFeed implements AutoCloseable {
     record Event(String id, CountUpdate update) {
     }
 
+    /** Put in every client's queue on close, so that its loop ends now rather than at its next keep-alive. */
+    private static final Event CLOSED = new Event("closed", null);
+
     private record Subscriber(String counter, String key, BlockingQueue<Event> queue) {
         boolean wants(final CountUpdate u) {
             return u.counter().equals(counter) && (key == null || u.key().equals(key));
@@ -127,7 +130,9 @@ final class UpdateFeed implements AutoCloseable {
             client.sendComment("connected");
             while (!client.terminated() && !closed) {
                 final Event e = s.queue().poll(KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
-                if (e != null) {
+                if (e == CLOSED) {
+                    break;
+                } else if (e != null) {
                     client.sendEvent("count", Json.MAPPER.writeValueAsString(e.update()), e.id());
                 } else if (!subscribers.contains(s)) {
                     break;
@@ -175,6 +180,10 @@ final class UpdateFeed implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        for (Subscriber s : subscribers) {
+            s.queue().clear();
+            s.queue().offer(CLOSED);
+        }
         if (consumer != null) {
             consumer.wakeup();
         }
