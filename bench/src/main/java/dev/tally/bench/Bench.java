@@ -125,6 +125,7 @@ public final class Bench implements Callable<Integer> {
                 default -> throw new IllegalStateException(w);
             }
             deleteRecursively(dir);
+            report.write();   // after each benchmark, so an interrupted run keeps what it measured
         }
         meta.put("finished", Instant.now().toString());
         meta.put("load_average_at_end", Machine.loadAverage());
