@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,12 @@ public final class Publisher implements AutoCloseable {
     private final Duration ackTimeout;
     // send() can block while metadata is missing (broker down); keep that off the HTTP threads.
     private final ExecutorService sender;
+    // Where acknowledged deliveries continue (answer the request): never the producer's network thread.
+    private final ExecutorService answering = Executors.newFixedThreadPool(2, r -> {
+        final Thread t = new Thread(r, "gateway-kafka-ack");
+        t.setDaemon(true);
+        return t;
+    });
 
     public Publisher(final Properties clientProps, final Duration ackTimeout) {
         this(producer(clientProps, ackTimeout), ackTimeout);
@@ -109,9 +116,16 @@ public final class Publisher implements AutoCloseable {
         for (int i = 0; i < events.size(); i++) {
             acks[i] = send(record(events.get(i), source, secretIndex, attempt));
         }
+        // Continue on our own threads: an ack completes on the producer's single network thread, and
+        // writing the HTTP answer there would make that thread every request's bottleneck.
         return CompletableFuture.allOf(acks)
                 .orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionallyCompose(e -> CompletableFuture.failedFuture(new KafkaUnavailableException(ackTimeout, e)));
+                .handleAsync((ok, e) -> {
+                    if (e != null) {
+                        throw new KafkaUnavailableException(ackTimeout, e);
+                    }
+                    return ok;
+                }, answering);
     }
 
     private CompletableFuture<Void> send(final ProducerRecord<String, byte[]> record) {
@@ -159,5 +173,6 @@ public final class Publisher implements AutoCloseable {
     public void close() {
         sender.shutdown();
         producer.close(Duration.ofSeconds(5));
+        answering.shutdown();
     }
 }

@@ -19,7 +19,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
 import dev.tally.config.Durations;
@@ -77,15 +76,13 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
             public Set<StoreBuilder<?>> stores() {
                 final Set<StoreBuilder<?>> stores = new HashSet<>();
                 for (Duration size : counter.windows()) {
-                    stores.add(Stores.windowStoreBuilder(kind.window(StoreNames.window(counter, size), queryHistory, size),
-                            Serdes.String(), Serdes.Long()));
+                    stores.add(kind.window(StoreNames.window(counter, size), queryHistory, size, Serdes.String(), Serdes.Long()));
                     if (!counter.thresholds().isEmpty()) {
-                        stores.add(Stores.windowStoreBuilder(kind.window(StoreNames.peak(counter, size), queryHistory, size),
-                                Serdes.String(), Serdes.Long()));
+                        stores.add(kind.window(StoreNames.peak(counter, size), queryHistory, size, Serdes.String(), Serdes.Long()));
                     }
                 }
-                stores.add(Stores.keyValueStoreBuilder(kind.keyValue(StoreNames.total(counter)), Serdes.String(), Serdes.Long()));
-                stores.add(Stores.keyValueStoreBuilder(kind.keyValue(StoreNames.clock(counter)), Serdes.String(), Serdes.Long()));
+                stores.add(kind.keyValue(StoreNames.total(counter), Serdes.String(), Serdes.Long()));
+                stores.add(kind.keyValue(StoreNames.clock(counter), Serdes.String(), Serdes.Long()));
                 return stores;
             }
         };

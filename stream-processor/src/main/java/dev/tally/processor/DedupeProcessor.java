@@ -11,7 +11,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
@@ -50,9 +49,7 @@ public final class DedupeProcessor implements Processor<String, Envelope, String
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(Stores.windowStoreBuilder(
-                        stores.window(StoreNames.DEDUPE, longestHorizon, longestHorizon),
-                        Serdes.String(), Serdes.Long()));
+                return Set.of(stores.window(StoreNames.DEDUPE, longestHorizon, longestHorizon, Serdes.String(), Serdes.Long()));
             }
         };
     }

@@ -18,7 +18,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 import dev.tally.schemas.Envelope;
 import dev.tally.schemas.Topics;
@@ -57,8 +56,7 @@ public final class ReorderProcessor implements Processor<String, Envelope, Strin
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(Stores.keyValueStoreBuilder(stores.keyValue(StoreNames.REORDER),
-                        Serdes.Bytes(), Topics.RAW.valueSerde()));
+                return Set.of(stores.keyValue(StoreNames.REORDER, Serdes.Bytes(), Topics.RAW.valueSerde()));
             }
         };
     }

@@ -3,9 +3,13 @@ package dev.tally.processor;
 import java.time.Duration;
 import java.util.Locale;
 
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
+import org.apache.kafka.streams.state.WindowStore;
 
 import dev.tally.config.ConfigException;
 
@@ -25,12 +29,22 @@ public enum StoreKind {
         }
     }
 
-    KeyValueBytesStoreSupplier keyValue(final String name) {
-        return this == ROCKSDB ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name);
+    /**
+     * A key-value store with a record cache: writes to a key within one commit interval reach the
+     * store and its changelog once, and a key written and deleted within it (a reorder buffer entry
+     * released at once) never does.
+     */
+    <K, V> StoreBuilder<KeyValueStore<K, V>> keyValue(final String name, final Serde<K> keys, final Serde<V> values) {
+        final KeyValueBytesStoreSupplier supplier = this == ROCKSDB ? Stores.persistentKeyValueStore(name)
+                : Stores.inMemoryKeyValueStore(name);
+        return Stores.keyValueStoreBuilder(supplier, keys, values).withCachingEnabled();
     }
 
-    WindowBytesStoreSupplier window(final String name, final Duration retention, final Duration size) {
-        return this == ROCKSDB ? Stores.persistentWindowStore(name, retention, size, false)
+    /** A window store with a record cache, see {@link #keyValue}. */
+    <K, V> StoreBuilder<WindowStore<K, V>> window(final String name, final Duration retention, final Duration size,
+                                                  final Serde<K> keys, final Serde<V> values) {
+        final WindowBytesStoreSupplier supplier = this == ROCKSDB ? Stores.persistentWindowStore(name, retention, size, false)
                 : Stores.inMemoryWindowStore(name, retention, size, false);
+        return Stores.windowStoreBuilder(supplier, keys, values).withCachingEnabled();
     }
 }
