@@ -15,6 +15,7 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.staticfiles.Location;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -84,6 +85,12 @@ public final class QueryApp implements AutoCloseable {
         feed.start();
         http = Javalin.create(c -> {
             HttpSupport.configure(c, config.queryHost(), config.queryPort(), "See GET /openapi.json.");
+            // The dashboard at /: static files only; it reads the counts through /v1/* like any client.
+            c.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = "/dashboard";
+                files.location = Location.CLASSPATH;
+            });
             if (!config.queryAccess().corsOrigins().isEmpty()) {
                 c.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
                     config.queryAccess().corsOrigins().forEach(rule::allowHost);
