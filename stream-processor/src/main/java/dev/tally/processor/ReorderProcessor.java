@@ -3,13 +3,12 @@ package dev.tally.processor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -40,6 +39,7 @@ public final class ReorderProcessor implements Processor<String, Envelope, Strin
     private final IdleClock clock;
     private ProcessorContext<String, Envelope> context;
     private KeyValueStore<Bytes, Envelope> buffer;
+    private final TreeMap<Bytes, Envelope> pending = new TreeMap<>();
 
     ReorderProcessor(final Duration delay, final Duration idleAdvance) {
         this.delay = delay;
@@ -65,6 +65,11 @@ public final class ReorderProcessor implements Processor<String, Envelope, Strin
     public void init(final ProcessorContext<String, Envelope> context) {
         this.context = context;
         this.buffer = context.getStateStore(StoreNames.REORDER);
+        // The store makes the buffer durable; this sorted copy answers "what is due" without a store
+        // iterator per event. Rebuilt from the (restored) store whenever the task starts.
+        try (KeyValueIterator<Bytes, Envelope> it = buffer.all()) {
+            it.forEachRemaining(entry -> pending.put(entry.key, entry.value));
+        }
         context.schedule(IdleClock.TICK, PunctuationType.WALL_CLOCK_TIME, wallNow -> {
             if (clock.tick(wallNow)) {
                 release();
@@ -75,26 +80,19 @@ public final class ReorderProcessor implements Processor<String, Envelope, Strin
     @Override
     public void process(final Record<String, Envelope> record) {
         clock.observe(record.timestamp(), context.currentSystemTimeMs());
-        buffer.put(bufferKey(record.timestamp(), record.value().receivedAt().toEpochMilli(), record.key()), record.value());
+        final Bytes key = bufferKey(record.timestamp(), record.value().receivedAt().toEpochMilli(), record.key());
+        buffer.put(key, record.value());
+        pending.put(key, record.value());
         release();
     }
 
     /** Forwards, oldest first, every buffered event whose time plus the delay has passed. */
     private void release() {
         final long releaseUpTo = clock.time() - delay.toMillis();
-        final List<KeyValue<Bytes, Envelope>> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, Envelope> it = buffer.all()) {
-            while (it.hasNext()) {
-                final KeyValue<Bytes, Envelope> entry = it.next();
-                if (eventTime(entry.key) > releaseUpTo) {
-                    break;
-                }
-                due.add(entry);
-            }
-        }
-        for (KeyValue<Bytes, Envelope> entry : due) {
-            buffer.delete(entry.key);
-            context.forward(new Record<>(entry.value.key(), entry.value, eventTime(entry.key)));
+        while (!pending.isEmpty() && eventTime(pending.firstKey()) <= releaseUpTo) {
+            final Map.Entry<Bytes, Envelope> entry = pending.pollFirstEntry();
+            buffer.delete(entry.getKey());
+            context.forward(new Record<>(entry.getValue().key(), entry.getValue(), eventTime(entry.getKey())));
         }
     }
 
