@@ -54,7 +54,9 @@
         }
         if (!response.ok) {
             const detail = body && (body.detail || body.title);
-            throw new Error((detail || "HTTP " + response.status) + (response.status === 503 ? " (retrying shortly)" : ""));
+            const error = new Error(detail || "HTTP " + response.status);
+            error.status = response.status;
+            throw error;
         }
         return body;
     }
@@ -320,7 +322,18 @@
 
     async function loadTop() {
         const counter = state.counter;
-        const body = await api(counterPath("/top") + "?window=" + encodeURIComponent(state.topWindow) + "&n=" + TOP_N);
+        let body;
+        try {
+            body = await api(counterPath("/top") + "?window=" + encodeURIComponent(state.topWindow) + "&n=" + TOP_N);
+        } catch (e) {
+            $("top-table").hidden = true;
+            $("top-empty").hidden = false;
+            $("top-empty").textContent = "The top keys cannot be read right now" + (e.status === 503 ? "; trying again…" : ".");
+            if (e.status === 503) {
+                setTimeout(refreshTopSoon, 2000);   // stores restoring or moving: a 503 says to retry
+            }
+            throw e;
+        }
         if (state.counter !== counter || body.window !== state.topWindow) {
             return;
         }

@@ -116,8 +116,7 @@ class DashboardIT {
             browser.findElement(By.cssSelector("#top-table tbody tr[data-key='beta']")).click();
             until("beta's charts again", () -> "6".equals(text(By.id("key-total"))));
             Thread.sleep(500);   // let the bars' layout settle before the picture
-            final File shot = browser.getScreenshotAs(OutputType.FILE);
-            Files.copy(shot.toPath(), Path.of("target", "dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+            screenshot("dashboard.png");
 
             final WebElement input = browser.findElement(By.id("key-input"));
             input.clear();
@@ -125,6 +124,7 @@ class DashboardIT {
             browser.findElement(By.cssSelector("#key-form button")).click();
             until("the empty state of a key never seen", () -> "0".equals(text(By.id("key-total")))
                     && browser.findElement(By.cssSelector("figure[data-window='1m'] .empty")).getText().startsWith("No events yet"));
+            screenshot("dashboard-empty-key.png");
 
             assertThat(browser.findElement(By.id("error")).isDisplayed()).as(text(By.id("error-text"))).isFalse();
             final List<String> problems = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
@@ -149,6 +149,7 @@ class DashboardIT {
                 Clock.systemUTC(), Map.of("QUERY_TOKEN", "a-query-token-of-some-length")).start()) {
             browser.get("http://127.0.0.1:" + query.port() + "/");
             until("the sign-in form", () -> browser.findElement(By.id("login")).isDisplayed());
+            screenshot("dashboard-sign-in.png");
             browser.findElement(By.id("token")).sendKeys("not-the-right-token-at-all");
             browser.findElement(By.cssSelector("#login-form button")).click();
             until("a refused token is said so", () -> text(By.id("error-text")).contains("not accepted")
@@ -158,11 +159,19 @@ class DashboardIT {
             browser.findElement(By.cssSelector("#login-form button")).click();
             until("the counters, once signed in", () -> browser.findElement(By.id("app")).isDisplayed()
                     && browser.findElement(By.id("counter-list")).getText().contains("by_type"));
-            until("the unavailable store is shown as an error", () -> text(By.id("error-text")).contains("retrying shortly"));
+            until("the unavailable store is shown as an error", () -> text(By.id("error-text")).contains("not queryable")
+                    && text(By.id("top-empty")).startsWith("The top keys cannot be read right now"));
+            screenshot("dashboard-unavailable.png");
             assertThat(browser.executeScript("return sessionStorage.getItem('tally.token')")).isEqualTo("a-query-token-of-some-length");
         } finally {
             processor.close();
         }
+    }
+
+    /** Saved under target/ to be looked at. */
+    private void screenshot(final String name) throws java.io.IOException {
+        final File shot = browser.getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), Path.of("target", name), StandardCopyOption.REPLACE_EXISTING);
     }
 
     private List<String> topRows() {
