@@ -30,15 +30,24 @@ import dev.tally.schemas.GroupKey;
  * @param deltas     what each event type adds to the count (such as {@code member.left: -1}); types not
  *                   listed add 1
  * @param thresholds counts that, when a key's count in a window first reaches them, emit one alert
+ * @param hop        null for tumbling windows; else hopping windows that start every {@code hop}, so an
+ *                   event counts in {@code size / hop} windows of each size
  */
 public record Counter(String name, Set<String> sources, Set<String> eventTypes, List<String> groupBy,
                       List<Duration> windows, Duration grace, Map<String, Set<String>> payload,
-                      Map<String, Long> deltas, List<Long> thresholds) {
+                      Map<String, Long> deltas, List<Long> thresholds, Duration hop) {
 
-    /** A counter with no payload filter, deltas or thresholds. */
+    /** A counter with tumbling windows and no payload filter, deltas or thresholds. */
     public Counter(final String name, final Set<String> sources, final Set<String> eventTypes, final List<String> groupBy,
                    final List<Duration> windows, final Duration grace) {
-        this(name, sources, eventTypes, groupBy, windows, grace, Map.of(), Map.of(), List.of());
+        this(name, sources, eventTypes, groupBy, windows, grace, Map.of(), Map.of(), List.of(), null);
+    }
+
+    /** A counter with tumbling windows. */
+    public Counter(final String name, final Set<String> sources, final Set<String> eventTypes, final List<String> groupBy,
+                   final List<Duration> windows, final Duration grace, final Map<String, Set<String>> payload,
+                   final Map<String, Long> deltas, final List<Long> thresholds) {
+        this(name, sources, eventTypes, groupBy, windows, grace, payload, deltas, thresholds, null);
     }
 
     static final Set<String> ENVELOPE_FIELDS = Set.of("source", "event_type", "entity_id", "schema_version");
@@ -81,6 +90,14 @@ public record Counter(String name, Set<String> sources, Set<String> eventTypes, 
                 throw new ConfigException("counter '" + name + "': window sizes must be positive");
             }
         }
+        if (hop != null) {
+            for (Duration size : windows) {
+                if (hop.isZero() || hop.isNegative() || size.toMillis() % hop.toMillis() != 0) {
+                    throw new ConfigException("counter '" + name + "': hop " + Durations.format(hop)
+                            + " must be positive and divide every window size; " + Durations.format(size) + " is not a multiple");
+                }
+            }
+        }
         if (grace.isNegative()) {
             throw new ConfigException("counter '" + name + "': grace must not be negative");
         }
@@ -112,6 +129,21 @@ public record Counter(String name, Set<String> sources, Set<String> eventTypes, 
             values.add(value(event, field));
         }
         return GroupKey.join(values);
+    }
+
+    /**
+     * The start times of the windows of {@code size} that contain {@code eventTime}, oldest first: one
+     * for tumbling windows, {@code size / hop} for hopping ones (none before the epoch).
+     */
+    public long[] windowStarts(final long eventTime, final long size) {
+        final long advance = hop == null ? size : hop.toMillis();
+        final long last = eventTime - Math.floorMod(eventTime, advance);
+        final long first = Math.max(0, last - size + advance);
+        final long[] starts = new long[(int) ((last - first) / advance + 1)];
+        for (int k = 0; k < starts.length; k++) {
+            starts[k] = first + k * advance;
+        }
+        return starts;
     }
 
     /** The window size with this spelling ({@code 1m}, {@code 1h}), if the counter has it. */

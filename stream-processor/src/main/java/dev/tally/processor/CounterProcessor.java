@@ -120,26 +120,8 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
 
         for (int i = 0; i < counter.windows().size(); i++) {
             final long size = counter.windows().get(i).toMillis();
-            final long start = eventTime - Math.floorMod(eventTime, size);
-            final long end = start + size;
-            final long closesAt = end + counter.grace().toMillis();
-            if (closesAt <= clock.time()) {
-                late.record();
-                emit(event.source() + ":" + event.eventId(), Topics.LATE.name(), new LateEvent(counter.name(), key,
-                        window(i), Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), Instant.ofEpochMilli(closesAt),
-                        Instant.ofEpochMilli(clock.time()), event.source(), event.eventId(), Instant.ofEpochMilli(eventTime),
-                        "window closed at " + Instant.ofEpochMilli(closesAt) + " (end + grace " + Durations.format(counter.grace())
-                                + "); the processor's time was " + Instant.ofEpochMilli(clock.time())), eventTime);
-                continue;
-            }
-            final Long before = counts.get(i).fetch(key, start);
-            final long count = (before == null ? 0L : before) + event.delta();
-            counts.get(i).put(key, count, start);
-            final CountUpdate update = new CountUpdate(counter.name(), key, window(i), Instant.ofEpochMilli(start),
-                    Instant.ofEpochMilli(end), count);
-            emit(update.topicKey(), Topics.COUNT_UPDATES.name(), update, eventTime);
-            if (!counter.thresholds().isEmpty()) {
-                alertOnThresholds(i, key, start, count, event, eventTime);
+            for (long start : counter.windowStarts(eventTime, size)) {
+                count(i, key, event, eventTime, start, start + size);
             }
         }
 
@@ -150,6 +132,30 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
         emit(update.topicKey(), Topics.COUNT_UPDATES.name(), update, eventTime);
 
         closeWindows();
+    }
+
+    /** Counts the event in one window of size {@code i}, or reports it late if that window has closed. */
+    private void count(final int i, final String key, final CountEvent event, final long eventTime,
+                       final long start, final long end) {
+        final long closesAt = end + counter.grace().toMillis();
+        if (closesAt <= clock.time()) {
+            late.record();
+            emit(event.source() + ":" + event.eventId(), Topics.LATE.name(), new LateEvent(counter.name(), key,
+                    window(i), Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), Instant.ofEpochMilli(closesAt),
+                    Instant.ofEpochMilli(clock.time()), event.source(), event.eventId(), Instant.ofEpochMilli(eventTime),
+                    "window closed at " + Instant.ofEpochMilli(closesAt) + " (end + grace " + Durations.format(counter.grace())
+                            + "); the processor's time was " + Instant.ofEpochMilli(clock.time())), eventTime);
+            return;
+        }
+        final Long before = counts.get(i).fetch(key, start);
+        final long count = (before == null ? 0L : before) + event.delta();
+        counts.get(i).put(key, count, start);
+        final CountUpdate update = new CountUpdate(counter.name(), key, window(i), Instant.ofEpochMilli(start),
+                Instant.ofEpochMilli(end), count);
+        emit(update.topicKey(), Topics.COUNT_UPDATES.name(), update, eventTime);
+        if (!counter.thresholds().isEmpty()) {
+            alertOnThresholds(i, key, start, count, event, eventTime);
+        }
     }
 
     /** Alerts for each threshold the count reaches for the first time in this window. */

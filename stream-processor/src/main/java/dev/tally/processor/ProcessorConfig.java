@@ -95,7 +95,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     }
 
     private record CounterSection(String name, Filter filter, List<String> groupBy, List<Duration> windows, Duration grace,
-                                  Map<String, Long> deltas, List<Long> thresholds) {
+                                  Map<String, Long> deltas, List<Long> thresholds, Duration hop) {
         record Filter(List<String> source, List<String> eventType, Map<String, List<String>> payload) {
         }
     }
@@ -138,7 +138,8 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                     c.grace() == null ? DEFAULT_GRACE : c.grace(),
                     payload,
                     c.deltas() == null ? Map.of() : c.deltas(),
-                    c.thresholds() == null ? List.of() : c.thresholds());
+                    c.thresholds() == null ? List.of() : c.thresholds(),
+                    c.hop());
             if (!names.add(counter.name())) {
                 throw new ConfigException(file.origin() + ": two counters are named '" + counter.name() + "'");
             }

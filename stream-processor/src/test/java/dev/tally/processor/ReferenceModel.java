@@ -117,25 +117,10 @@ final class ReferenceModel {
         for (Duration sizeDuration : counter.windows()) {
             final long size = sizeDuration.toMillis();
             final String window = Durations.format(sizeDuration);
-            final long start = ts - Math.floorMod(ts, size);
-            if (start + size + grace <= time) {
-                late.add(new LateEvent(counter.name(), key, window, Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size),
-                        Instant.ofEpochMilli(start + size + grace), Instant.ofEpochMilli(time), event.source(), event.eventId(),
-                        event.eventTime(), null));
-                continue;
-            }
-            final WindowId id = new WindowId(counter.name(), key, window, start);
-            final long count = windows.getOrDefault(id, 0L) + delta;
-            windows.put(id, count);
-            updates.add(new CountUpdate(counter.name(), key, window, Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size), count));
-            final long peak = peaks.getOrDefault(id, 0L);
-            if (count > peak) {
-                peaks.put(id, count);
-                for (long threshold : counter.thresholds()) {
-                    if (peak < threshold && threshold <= count) {
-                        alerts.add(new Alert(counter.name(), key, window, Instant.ofEpochMilli(start),
-                                Instant.ofEpochMilli(start + size), threshold, count, event.eventId(), event.eventTime()));
-                    }
+            final long advance = counter.hop() == null ? size : counter.hop().toMillis();
+            for (long start = ts - Math.floorMod(ts, size) - size + advance; start <= ts; start += advance) {
+                if (start >= 0 && start + size > ts) {
+                    countIn(counter, key, event, delta, time, grace, size, window, start);
                 }
             }
         }
@@ -144,6 +129,30 @@ final class ReferenceModel {
         totals.put(totalKey, total);
         updates.add(new CountUpdate(counter.name(), key, CountUpdate.ALL_TIME, null, null, total));
         closeWindows(counter, time - grace);
+    }
+
+    private void countIn(final Counter counter, final String key, final Envelope event, final long delta, final long time,
+                         final long grace, final long size, final String window, final long start) {
+        if (start + size + grace <= time) {
+            late.add(new LateEvent(counter.name(), key, window, Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size),
+                    Instant.ofEpochMilli(start + size + grace), Instant.ofEpochMilli(time), event.source(), event.eventId(),
+                    event.eventTime(), null));
+            return;
+        }
+        final WindowId id = new WindowId(counter.name(), key, window, start);
+        final long count = windows.getOrDefault(id, 0L) + delta;
+        windows.put(id, count);
+        updates.add(new CountUpdate(counter.name(), key, window, Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size), count));
+        final long peak = peaks.getOrDefault(id, 0L);
+        if (count > peak) {
+            peaks.put(id, count);
+            for (long threshold : counter.thresholds()) {
+                if (peak < threshold && threshold <= count) {
+                    alerts.add(new Alert(counter.name(), key, window, Instant.ofEpochMilli(start),
+                            Instant.ofEpochMilli(start + size), threshold, count, event.eventId(), event.eventTime()));
+                }
+            }
+        }
     }
 
     /** Every window of the counter that ends at or before {@code closedUpTo} is final, once. */

@@ -228,6 +228,22 @@ class TallyTopologyTest {
     }
 
     @Test
+    void shouldCountAnEventInEveryHoppingWindowThatContainsIt() {
+        final Counter hopping = new Counter("hopping", Set.of(), Set.of(), List.of("source"), List.of(ONE_MINUTE),
+                Duration.ZERO, Map.of(), Map.of(), List.of(), Duration.ofSeconds(20));
+        start(hopping);
+        send(event("a", "push", T0.plusSeconds(50)), T0);   // in the windows starting at 0:00, 0:20 and 0:40
+        send(event("b", "push", T0.plusSeconds(60)), T0);   // 0:20, 0:40, 1:00
+        drain();
+
+        assertThat(windowCount(hopping, ONE_MINUTE, "src", T0)).isEqualTo(1L);
+        assertThat(windowCount(hopping, ONE_MINUTE, "src", T0.plusSeconds(20))).isEqualTo(2L);
+        assertThat(windowCount(hopping, ONE_MINUTE, "src", T0.plusSeconds(40))).isEqualTo(2L);
+        assertThat(windowCount(hopping, ONE_MINUTE, "src", T0.plusSeconds(60))).isEqualTo(1L);
+        assertThat(windowCount(hopping, ONE_MINUTE, "src", T0.minusSeconds(20))).isNull();
+    }
+
+    @Test
     void shouldLetDeltasTakeACountDown() {
         final Counter members = new Counter("members", Set.of(), Set.of("member.joined", "member.left"), List.of("source"),
                 List.of(ONE_MINUTE), Duration.ZERO, Map.of(), Map.of("member.left", -1L), List.of());

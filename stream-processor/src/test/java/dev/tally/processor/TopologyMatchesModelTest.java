@@ -51,7 +51,7 @@ import dev.tally.schemas.Topics;
 /**
  * Generated streams — duplicates (also across the reorder delay and past a horizon), shuffles
  * within and beyond the reorder delay, events beyond grace, equal timestamps, events exactly on
- * window edges, negative deltas and thresholds — through the real topology under
+ * window edges, negative deltas and thresholds, tumbling and hopping windows — through the real topology under
  * TopologyTestDriver, compared with {@link ReferenceModel}: the ordered topic, every update, exactly
  * one final per closed window, the late topic, the alerts, and the stores.
  */
@@ -63,9 +63,11 @@ class TopologyMatchesModelTest {
             Map.of("member.left", -1L), List.of(3L, 5L));
     private static final Counter B_BY_PLAN = new Counter("b_by_plan", Set.of("b"), Set.of(), List.of("source", "/payload/plan"),
             List.of(Duration.ofMinutes(1)), Duration.ZERO, Map.of(), Map.of(), List.of(2L));
+    private static final Counter HOPPING = new Counter("hopping", Set.of("a"), Set.of(), List.of("event_type"),
+            List.of(Duration.ofMinutes(2)), Duration.ofSeconds(10), Map.of(), Map.of(), List.of(4L), Duration.ofSeconds(30));
     private static final ProcessorConfig CONFIG = new ProcessorConfig("model", Path.of("unused"), Duration.ofHours(24),
             Map.of("b", Duration.ofMinutes(10)), Duration.ofSeconds(5), Duration.ofSeconds(2), StoreKind.MEMORY, 64L << 20, Duration.ofDays(7),
-            Duration.ofMillis(100), List.of(BY_TYPE, B_BY_PLAN), "127.0.0.1", 0, "127.0.0.1",
+            Duration.ofMillis(100), List.of(BY_TYPE, B_BY_PLAN, HOPPING), "127.0.0.1", 0, "127.0.0.1",
             new KafkaSettings(Map.of("bootstrap.servers", "unused:9092"), TopicSettings.EMBEDDED));
 
     /** One event as the sender knows it, and when each of its deliveries arrived (ms after its event time). */
