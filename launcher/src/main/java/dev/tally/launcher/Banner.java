@@ -37,7 +37,7 @@ final class Banner {
                   BODY=$(printf '{"event_id":"evt-1","event_type":"order.created","timestamp":"%%s","schema_version":"1","payload":{"plan":"pro"}}' "$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)")
                   SIG="sha256=$(printf '%%s' "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')"
                   curl -s -X POST %s/webhooks/%s -H 'Content-Type: application/json' -H "X-Signature: $SIG" --data-binary "$BODY"; echo
-                  sleep 1
+                  sleep 8   # events wait out the reorder delay (5 s) before they are counted
                   curl -s '%s/v1/counters/%s/total?key=%s%%7Corder.created'; echo
 
                 Send it twice: the count stays 1, because (source, event_id) is counted once.
