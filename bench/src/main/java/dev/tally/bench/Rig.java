@@ -46,6 +46,8 @@ final class Rig {
                       group_by: [/payload/k]
                       windows: [1m]
                       grace: 1m
+                query:
+                  auth: none
                 """.formatted(applicationId, reorderDelay.toMillis());
     }
 

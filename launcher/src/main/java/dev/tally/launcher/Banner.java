@@ -15,7 +15,7 @@ final class Banner {
         return switch (p.processorConfig().queryAccess().auth()) {
             case TOKENS -> "bearer tokens required";
             case NONE -> "auth off: query.auth is none";
-            case UNSET -> "auth off on loopback: set query.auth";
+            case UNSET -> "query.auth not set";
         };
     }
 

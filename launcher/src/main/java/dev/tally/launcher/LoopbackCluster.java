@@ -47,6 +47,8 @@ public final class LoopbackCluster implements Callable<Integer> {
                 - name: events_by_type
                   group_by: [source, event_type]
                   windows: [1m, 1h, 1d]
+            query:
+              auth: none   # a local run on loopback; deploy/tally.cluster.yaml requires a token
             """;
 
     @Option(names = "--data-dir", defaultValue = "${env:TALLY_DATA_DIR:-data/cluster}", description = "Where every process keeps its data and log (default: ${DEFAULT-VALUE}).")

@@ -120,6 +120,8 @@ class ComposeFileTest {
                 assertThat(processor.queryPort()).isEqualTo(8081);
                 assertThat(processor.advertisedHost()).as("other instances reach " + name + " by its service name").isEqualTo(name);
                 assertThat(processor.kafka().topics().replicationFactor()).isEqualTo((short) 3);
+                assertThat(processor.queryAccess().auth()).as(name + " requires a bearer token on its query API")
+                        .isEqualTo(ProcessorConfig.QueryAccess.Auth.TOKENS);
             }
         }
     }

@@ -71,6 +71,8 @@ class PipelineIT {
                   group_by: [/payload/plan]
                   windows: [1m]
                   grace: 10m
+            query:
+              auth: none
             """;
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 

@@ -74,6 +74,8 @@ class ProcessorCrashIT {
                       group_by: [entity_id]
                       windows: [1m]
                       grace: 10m
+                query:
+                  auth: none
                 """);
         final int queryPort = freePort();
         final String query = "http://127.0.0.1:" + queryPort;

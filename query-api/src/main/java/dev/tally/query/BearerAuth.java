@@ -1,8 +1,6 @@
 package dev.tally.query;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +28,9 @@ import dev.tally.schemas.ProblemException;
  * in constant time: the SHA-256 of the presented token against each accepted one's, all of them,
  * always.
  *
- * <p>Auth is off only when {@code query.auth: none} says so. With {@code query.auth} not set at all,
- * the query API starts open only when it is bound to a loopback address (the local {@code tally up}
- * default) and says so at start; bound to any other address it refuses to start.
+ * <p>Auth is off only when {@code query.auth: none} says so, and the start logs a warning that says
+ * it. With {@code query.auth} not set at all the query API refuses to start: being open is a choice
+ * the config file has to make, whatever address it binds.
  */
 final class BearerAuth {
 
@@ -52,16 +50,9 @@ final class BearerAuth {
                         config.queryHost(), config.queryPort());
                 return new BearerAuth(null);
             }
-            case UNSET -> {
-                if (!isLoopback(config.queryHost())) {
-                    throw new ConfigException("query.auth is not set and the query API binds " + config.queryHost()
-                            + ", which is not a loopback address: set query.auth.tokens (e.g. [{env: TALLY_QUERY_TOKEN}]), "
-                            + "or query.auth: none to serve it without authentication");
-                }
-                LOG.warn("query API authentication is OFF: query.auth is not set and the API binds loopback address {} "
-                        + "(the local default); set query.auth.tokens to require a bearer token", config.queryHost());
-                return new BearerAuth(null);
-            }
+            case UNSET -> throw new ConfigException("query.auth is not set: set query.auth.tokens (e.g. "
+                    + "{tokens: [{env: TALLY_QUERY_TOKEN}]}) to require a bearer token, or query.auth: none to serve "
+                    + config.queryHost() + ":" + config.queryPort() + " without authentication (a local run)");
             default -> {
                 final List<byte[]> digests = new ArrayList<>();
                 for (int i = 0; i < access.tokens().size(); i++) {
@@ -129,14 +120,6 @@ final class BearerAuth {
             return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static boolean isLoopback(final String host) {
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
         }
     }
 }

@@ -15,11 +15,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.LagInfo;
 
 import dev.tally.broker.EmbeddedKafkaBroker;
@@ -47,6 +52,7 @@ final class QueryCluster implements AutoCloseable {
                   group_by: [entity_id]
                   windows: [1m, 1h]
                   grace: 2h
+            %s
             query:
               auth: none
             """;
@@ -99,8 +105,13 @@ final class QueryCluster implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
 
     QueryCluster(final Path dir, final int size) throws IOException {
+        this(dir, size, "");
+    }
+
+    /** With {@code moreCounters}: YAML entries of {@code processor.counters}, each line indented by four spaces. */
+    QueryCluster(final Path dir, final int size, final String moreCounters) throws IOException {
         broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.onFreePorts(dir.resolve("broker")));
-        final ConfigFile file = ConfigFile.parse("QueryCluster", CONFIG.formatted("cluster-" + size));
+        final ConfigFile file = ConfigFile.parse("QueryCluster", CONFIG.formatted("cluster-" + size, moreCounters));
         final KafkaSettings kafka = KafkaSettings.from(file, Map.of()).withBootstrapServers(broker.bootstrapServers());
         for (int i = 0; i < size; i++) {
             instances.add(new Instance(ProcessorConfig.from(file, Map.of()).withKafka(kafka)
@@ -109,14 +120,43 @@ final class QueryCluster implements AutoCloseable {
         instances.forEach(Instance::start);
     }
 
+    /**
+     * Writes {@code events} to the raw topic and waits for every ack, as the gateway does. What was not
+     * acknowledged is sent again by a fresh producer, as a webhook sender would redeliver it: the
+     * processor's dedupe makes a redelivery of something that did land harmless.
+     */
     void send(final List<Envelope> events) {
+        List<Envelope> pending = events;
+        for (int attempt = 1; !pending.isEmpty(); attempt++) {
+            if (attempt > 5) {
+                throw new IllegalStateException(pending.size() + " events not acknowledged after 5 attempts");
+            }
+            pending = sendOnce(pending);
+        }
+    }
+
+    private List<Envelope> sendOnce(final List<Envelope> events) {
+        final List<Future<RecordMetadata>> acks = new ArrayList<>();
+        final List<Envelope> failed = new ArrayList<>();
         try (KafkaProducer<String, Envelope> producer = new KafkaProducer<>(
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
                 Topics.RAW.keySerde().serializer(), Topics.RAW.valueSerde().serializer())) {
             for (Envelope e : events) {
-                producer.send(new ProducerRecord<>(Topics.RAW.name(), e.key(), e));
+                acks.add(producer.send(new ProducerRecord<>(Topics.RAW.name(), e.key(), e)));
+            }
+            for (int i = 0; i < acks.size(); i++) {
+                try {
+                    acks.get(i).get(60, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    System.out.println("QueryCluster: " + events.get(i).key() + " not acknowledged, will resend: " + e);
+                    failed.add(events.get(i));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
             }
         }
+        return failed;
     }
 
     static Envelope event(final String id, final String customer, final Instant time) {
