@@ -2,20 +2,24 @@ package dev.tally.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +27,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,21 +46,32 @@ class ClusterFaultIT {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterFaultIT.class);
     private static final int EVENTS = 600;
     private static final int TYPES = 6;
+    /** How long every broker stays down in the outage test; the gateways' ack timeout is 5 s. */
+    private static final Duration OUTAGE = Duration.ofSeconds(20);
 
-    @TempDir
-    static Path dir;
+    /** Under target/, not a temp dir: the processes' logs are what a failure is read from. */
+    private static final Path DIR = Path.of("target", "cluster-faults");
 
     private static LoopbackCluster.Cluster cluster;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    /** What happens to the cluster at a third ({@code step} 1) and two thirds ({@code step} 2) of the load. */
+    /**
+     * What happens to the cluster at a third ({@code step} 1) and two thirds ({@code step} 2) of the
+     * load. {@code sender} delivers an event the way the load does, for faults that watch the answers.
+     */
     interface Fault {
-        void at(int step) throws Exception;
+        void at(int step, Sender sender) throws Exception;
+    }
+
+    /** Posts one delivery of the load's next pending event (which stays pending) and returns the status. */
+    interface Sender {
+        int post();
     }
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = LoopbackCluster.Cluster.start(dir, null, Map.of());
+        deleteRecursively(DIR);
+        cluster = LoopbackCluster.Cluster.start(DIR, null, Map.of());
     }
 
     @AfterAll
@@ -70,7 +84,7 @@ class ClusterFaultIT {
     @Test
     @Order(1)
     void shouldLoseNothingWhenABrokerIsKilledMidLoadAndRestarted() throws Exception {
-        run("broker", 1, step -> {
+        run("broker", 1, (step, sender) -> {
             if (step == 1) {
                 cluster.kill("broker-2");
             } else {
@@ -82,7 +96,7 @@ class ClusterFaultIT {
     @Test
     @Order(2)
     void shouldLoseNothingWhenAGatewayIsKilledMidLoad() throws Exception {
-        run("gateway", 1, step -> {
+        run("gateway", 1, (step, sender) -> {
             if (step == 1) {
                 cluster.kill("gateway-1");   // its in-flight deliveries get no answer: the sender retries them
             } else {
@@ -94,7 +108,7 @@ class ClusterFaultIT {
     @Test
     @Order(3)
     void shouldLoseNothingWhenAProcessorIsKilledMidLoadAndRestarted() throws Exception {
-        run("processor", 1, step -> {
+        run("processor", 1, (step, sender) -> {
             if (step == 1) {
                 cluster.kill("processor-2");
             } else {
@@ -106,7 +120,42 @@ class ClusterFaultIT {
     @Test
     @Order(4)
     void shouldCountADuplicateStormOnce() throws Exception {
-        run("storm", 3, step -> { });
+        run("storm", 3, (step, sender) -> { });
+    }
+
+    @Test
+    @Order(5)
+    void shouldAnswer503WhileEveryBrokerIsDownAndResumeByItself() throws Exception {
+        run("outage", 1, (step, sender) -> {
+            if (step != 1) {
+                return;
+            }
+            for (int n = 1; n <= LoopbackCluster.BROKERS; n++) {
+                cluster.stop("broker-" + n);
+            }
+            final Map<Integer, Integer> statuses = new TreeMap<>();
+            final long until = System.nanoTime() + OUTAGE.toNanos();
+            while (System.nanoTime() < until) {
+                statuses.merge(sender.post(), 1, Integer::sum);
+            }
+            LOG.info("outage: answers while every broker was down (status -> deliveries; -1 = no answer): {}", statuses);
+            assertThat(statuses.keySet()).as("no delivery acknowledged while every broker is down")
+                    .noneMatch(status -> status >= 200 && status < 300);
+            assertThat(statuses).as("the gateways answer 503 while Kafka is unreachable").containsKey(503);
+            for (int n = 1; n <= LoopbackCluster.BROKERS; n++) {
+                cluster.startBroker(n);
+            }
+        });
+    }
+
+    private static void deleteRecursively(final Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
     }
 
     private void run(final String name, final int copies, final Fault fault) throws Exception {
@@ -119,18 +168,25 @@ class ClusterFaultIT {
         int attempts = 0;
         int refused = 0;
         int step = 0;
+        long faultEnded = 0;
+        final int[] probes = {0};
         final long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
         while (!pending.isEmpty() && System.nanoTime() < deadline) {
             final int done = EVENTS * copies - pending.size();
             if (step < 2 && done >= (step + 1) * EVENTS * copies / 3) {
                 step++;
-                fault.at(step);
+                fault.at(step, () -> post(1 + probes[0]++ % 2, name, pending.peek(), now));
+                faultEnded = System.nanoTime();
                 LOG.info("{}: fault step {} after {} acknowledged", name, step, acked.size());
             }
             final int i = pending.poll();
             final int status = post(1 + attempts++ % 2, name, i, now);
             if (status == 202) {
                 acked.add(i);
+                if (faultEnded != 0) {
+                    LOG.info("{}: ingest back {} ms after fault step {}", name, (System.nanoTime() - faultEnded) / 1_000_000, step);
+                    faultEnded = 0;
+                }
             } else {
                 refused++;
                 pending.add(i);   // a real sender retries until it is acknowledged

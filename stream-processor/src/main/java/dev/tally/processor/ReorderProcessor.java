@@ -31,7 +31,7 @@ import dev.tally.schemas.Topics;
  * one timestamp all survive — even a redelivery of one id that dedupe let through after its
  * horizon — and iteration order is event-time order, then arrival order. Its time is an {@link IdleClock}: the largest event time
  * seen, which follows the wall clock while no events arrive, so the last events are released even
- * when traffic stops.
+ * when traffic stops. On a restart it starts from the newest buffered event's time.
  */
 public final class ReorderProcessor implements Processor<String, Envelope, String, Envelope> {
 
@@ -69,6 +69,12 @@ public final class ReorderProcessor implements Processor<String, Envelope, Strin
         // iterator per event. Rebuilt from the (restored) store whenever the task starts.
         try (KeyValueIterator<Bytes, Envelope> it = buffer.all()) {
             it.forEachRemaining(entry -> pending.put(entry.key, entry.value));
+        }
+        // After a restart the stage's time is at least the newest buffered event's: without it the
+        // clock would wait for a new event, and what a crash left in the buffer of a partition that
+        // gets no more traffic would never be released.
+        if (!pending.isEmpty()) {
+            clock.restore(eventTime(pending.lastKey()), context.currentSystemTimeMs());
         }
         context.schedule(IdleClock.TICK, PunctuationType.WALL_CLOCK_TIME, wallNow -> {
             if (clock.tick(wallNow)) {

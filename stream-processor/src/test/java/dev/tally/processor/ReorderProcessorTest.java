@@ -1,0 +1,75 @@
+package dev.tally.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.Test;
+
+import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Topics;
+
+/**
+ * The reorder stage across a restart: what was buffered when the processor stopped is released by
+ * the wall clock alone, even when no new event ever arrives on that partition.
+ */
+class ReorderProcessorTest {
+
+    private static final Duration DELAY = Duration.ofSeconds(5);
+    private static final Duration IDLE_ADVANCE = Duration.ofSeconds(2);
+    private static final long T0 = Instant.parse("2026-11-22T10:00:00Z").toEpochMilli();
+
+    @Test
+    void shouldReleaseWhatWasBufferedBeforeARestartWithoutNewEvents() {
+        final KeyValueStore<Bytes, Envelope> store = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(StoreNames.REORDER), Serdes.Bytes(), Topics.RAW.valueSerde())
+                .withLoggingDisabled().build();
+
+        final MockProcessorContext<String, Envelope> before = context(store, T0);
+        final ReorderProcessor first = new ReorderProcessor(DELAY, IDLE_ADVANCE);
+        first.init(before);
+        first.process(record("b", T0 + 200));
+        first.process(record("a", T0 + 100));
+        assertThat(before.forwarded()).as("both wait out the reorder delay").isEmpty();
+
+        // The process dies; a new instance of the stage starts on the same (restored) store.
+        final long restartedAt = T0 + 1_000;
+        final MockProcessorContext<String, Envelope> after = context(store, restartedAt);
+        final ReorderProcessor second = new ReorderProcessor(DELAY, IDLE_ADVANCE);
+        second.init(after);
+        final var tick = after.scheduledPunctuators().get(0).getPunctuator();
+        for (long wall = restartedAt; wall <= restartedAt + 30_000; wall += IdleClock.TICK.toMillis()) {
+            after.setCurrentSystemTimeMs(wall);
+            tick.punctuate(wall);
+        }
+
+        final List<String> released = after.forwarded().stream().map(f -> f.record().value().eventId()).toList();
+        assertThat(released).as("released oldest first, each once").containsExactly("a", "b");
+        assertThat(after.forwarded()).extracting(f -> f.record().timestamp()).containsExactly(T0 + 100, T0 + 200);
+        try (var it = store.all()) {
+            assertThat(it.hasNext()).as("the buffer is empty once everything left").isFalse();
+        }
+    }
+
+    private static MockProcessorContext<String, Envelope> context(final KeyValueStore<Bytes, Envelope> store, final long wallNow) {
+        final MockProcessorContext<String, Envelope> context = new MockProcessorContext<>();
+        context.setCurrentSystemTimeMs(wallNow);
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+        return context;
+    }
+
+    private static Record<String, Envelope> record(final String id, final long eventTime) {
+        final Envelope e = new Envelope("shop", id, "order.created", Instant.ofEpochMilli(eventTime), Instant.ofEpochMilli(T0),
+                null, null, "1");
+        return new Record<>(e.key(), e, eventTime);
+    }
+}
