@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,6 +74,10 @@ public final class Bench implements Callable<Integer> {
         if (args.length > 0 && args[0].equals("child")) {
             Apps.runChild(Apps.Kind.valueOf(args[1]), args[2], args[3], Path.of(args[4]), Duration.ofMillis(Long.parseLong(args[5])));
             return;
+        }
+        if (args.length > 0 && args[0].equals("soak")) {
+            System.setProperty("java.awt.headless", "true");
+            System.exit(new CommandLine(new Soak()).execute(Arrays.copyOfRange(args, 1, args.length)));
         }
         if (args.length > 0 && args[0].equals("child-broker")) {
             Broker.runChild(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.Uuid;
 import picocli.CommandLine.Command;
@@ -155,6 +156,13 @@ public final class LoopbackCluster implements Callable<Integer> {
                     "TALLY_STATE_DIR", dataDir.resolve("processor-" + n).toString()), "processor", "-c", config.toString());
         }
 
+        /** The running processes' pids, by name ({@code broker-1}, {@code gateway-2}, …). */
+        public Map<String, Long> pids() {
+            final Map<String, Long> pids = new LinkedHashMap<>();
+            processes.forEach((name, p) -> pids.put(name, p.pid()));
+            return pids;
+        }
+
         /** SIGKILL: no shutdown hook runs, nothing is flushed or committed. */
         public void kill(final String name) throws InterruptedException {
             final Process p = processes.remove(name);
@@ -163,12 +171,18 @@ public final class LoopbackCluster implements Callable<Integer> {
             }
         }
 
-        /** SIGTERM, and wait for the process to finish its shutdown. */
-        public void stop(final String name) throws InterruptedException {
+        /**
+         * SIGTERM, and wait up to {@code grace} for the process to finish its shutdown; SIGKILL after
+         * that. (The last broker of a KRaft quorum that lost its majority cannot complete a
+         * controlled shutdown: it would wait forever.)
+         */
+        public void stop(final String name, final Duration grace) throws InterruptedException {
             final Process p = processes.remove(name);
             if (p != null) {
                 p.destroy();
-                p.waitFor();
+                if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly().waitFor();
+                }
             }
         }
 
@@ -181,6 +195,7 @@ public final class LoopbackCluster implements Callable<Integer> {
             pb.environment().putAll(env);
             pb.environment().putIfAbsent("TALLY_DEMO_SECRET", Banner.DEMO_SECRET);
             pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers());
+            pb.environment().put(Tally.EXIT_WITH_PID, String.valueOf(ProcessHandle.current().pid()));
             pb.environment().putAll(extraEnv);
             pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dataDir.toFile(), name + ".log")));
             processes.put(name, pb.start());
@@ -222,13 +237,12 @@ public final class LoopbackCluster implements Callable<Integer> {
             final List<String> names = new ArrayList<>(processes.keySet());
             Collections.reverse(names);
             for (String name : names) {
-                final Process p = processes.remove(name);
-                p.destroy();
                 try {
-                    p.waitFor();
+                    stop(name, Duration.ofSeconds(15));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    p.destroyForcibly();
+                    processes.values().forEach(Process::destroyForcibly);
+                    return;
                 }
             }
         }

@@ -34,7 +34,14 @@ import dev.tally.schemas.Topics;
                 LoopbackCluster.class})
 public final class Tally {
 
+    /**
+     * Set by whatever starts Tally as a child process (the loopback cluster, tests) to its own pid:
+     * this process stops, through its shutdown hooks, when that one is gone — even SIGKILLed.
+     */
+    static final String EXIT_WITH_PID = "TALLY_EXIT_WITH_PID";
+
     public static void main(final String[] args) {
+        exitWithParent(System.getenv(EXIT_WITH_PID));
         final CommandLine cli = new CommandLine(new Tally());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException) {
@@ -44,6 +51,21 @@ public final class Tally {
             throw e;
         });
         System.exit(cli.execute(args));
+    }
+
+    private static void exitWithParent(final String pid) {
+        if (pid == null || pid.isBlank()) {
+            return;
+        }
+        final var parent = ProcessHandle.of(Long.parseLong(pid.strip()));
+        if (parent.isEmpty()) {
+            System.err.println("tally: process " + pid + " (" + EXIT_WITH_PID + ") is gone; exiting");
+            System.exit(1);
+        }
+        parent.get().onExit().thenRun(() -> {
+            System.err.println("tally: process " + pid + " (" + EXIT_WITH_PID + ") exited; shutting down");
+            System.exit(1);
+        });
     }
 
     /** Options every command shares. */

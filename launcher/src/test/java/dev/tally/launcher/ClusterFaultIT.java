@@ -131,7 +131,7 @@ class ClusterFaultIT {
                 return;
             }
             for (int n = 1; n <= LoopbackCluster.BROKERS; n++) {
-                cluster.stop("broker-" + n);
+                cluster.stop("broker-" + n, Duration.ofSeconds(10));
             }
             final Map<Integer, Integer> statuses = new TreeMap<>();
             final long until = System.nanoTime() + OUTAGE.toNanos();

@@ -142,6 +142,7 @@ class ProcessorCrashIT {
                 Tally.class.getName(), "processor", "-c", config.toString()));
         final Map<String, String> env = pb.environment();
         env.put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
+        env.put(Tally.EXIT_WITH_PID, String.valueOf(ProcessHandle.current().pid()));   // gone with a killed test JVM
         // A killed member is noticed after its session times out; keep that short for the test.
         env.put("KAFKA_SESSION_TIMEOUT_MS", "6000");
         env.put("KAFKA_HEARTBEAT_INTERVAL_MS", "1000");
