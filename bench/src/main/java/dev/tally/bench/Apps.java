@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -35,6 +36,8 @@ final class Apps {
     enum Kind { TALLY, BASELINE }
 
     static final String BASELINE_STORE = "baseline-counts";
+    /** System property: a directory where each child JVM writes a JFR recording (profile settings) of its whole run and a copy of its log, kept after the run. */
+    static final String JFR_DIR = "tally.bench.jfr";
 
     private Apps() {
     }
@@ -88,11 +91,18 @@ final class Apps {
     static Process startChild(final Kind kind, final String bootstrap, final String applicationId, final Path stateDir,
                               final Duration reorderDelay, final String heap, final Path log) {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heap));
+        final String jfrDir = System.getProperty(JFR_DIR);
+        final Path output = jfrDir == null ? log : Path.of(jfrDir, log.getFileName().toString());
+        if (jfrDir != null) {
+            command.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+                    + Path.of(jfrDir, applicationId + ".jfr").toAbsolutePath());
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                Bench.class.getName(), "child", kind.name(), bootstrap, applicationId, stateDir.toString(),
+                String.valueOf(reorderDelay.toMillis())));
         try {
-            return new ProcessBuilder(List.of(java, "-Xmx" + heap, "-cp", System.getProperty("java.class.path"),
-                    Bench.class.getName(), "child", kind.name(), bootstrap, applicationId, stateDir.toString(),
-                    String.valueOf(reorderDelay.toMillis())))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start child JVM", e);
         }

@@ -1,5 +1,6 @@
 package dev.tally.bench;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,23 +25,48 @@ import dev.tally.schemas.Topics;
  */
 final class Drain implements AutoCloseable {
 
-    /** {@code series}: [seconds since start, raw records committed, RSS bytes]. */
+    /**
+     * {@code series}: [seconds since start, raw records committed, RSS bytes]. {@code caughtUpSeconds}:
+     * when every input topic was first committed to its end, with {@code countedAtCatchUp} events
+     * through every stage then (the raw topic, and each repartition topic, committed); for Tally the
+     * events still in the reorder buffer wait for the reorder delay and idle advance after that.
+     */
     record Outcome(boolean drained, double firstCommitSeconds, double drainedSeconds, long committedRaw,
-                   long peakRssBytes, List<double[]> series) {
+                   long peakRssBytes, List<double[]> series, double caughtUpSeconds, long countedAtCatchUp) {
 
         /** Events per second between the first commit and the end (startup left out). */
         double eventsPerSecond() {
             final double s = drainedSeconds - firstCommitSeconds;
             return s <= 0 ? 0 : committedRaw / s;
         }
+
+        /**
+         * Events counted per second between the first commit and the first catch-up: the rate while
+         * input lasts, without the fixed wait for the last reorder delay at the end of the input.
+         */
+        double inputEventsPerSecond() {
+            final double s = caughtUpSeconds - firstCommitSeconds;
+            return caughtUpSeconds < 0 || s <= 0 ? 0 : countedAtCatchUp / s;
+        }
+
+        /** Seconds from the first catch-up to drained: the tail after the input ended. */
+        double tailSeconds() {
+            return caughtUpSeconds < 0 ? 0 : drainedSeconds - caughtUpSeconds;
+        }
     }
 
-    private static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(4);
-
     private final Admin admin;
+    private final long stableNanos;
 
+    /** Drained: committed to the end and still so 4 s later. */
     Drain(final String bootstrap) {
+        this(bootstrap, Duration.ofSeconds(4));
+    }
+
+    /** Drained: committed to the end and still so {@code stable} later. */
+    Drain(final String bootstrap, final Duration stable) {
         admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+        stableNanos = stable.toNanos();
     }
 
     /** Polls every 500 ms until drained or {@code timeoutSeconds}; {@code rss} is sampled along. */
@@ -50,6 +76,8 @@ final class Drain implements AutoCloseable {
         final List<double[]> series = new ArrayList<>();
         long streakStart = -1;
         double firstCommit = -1;
+        double caughtUp = -1;
+        long countedAtCatchUp = 0;
         long peakRss = 0;
         long committedRaw = 0;
         long nextPrint = start + TimeUnit.SECONDS.toNanos(10);
@@ -71,13 +99,18 @@ final class Drain implements AutoCloseable {
                 }
                 final boolean done = rawEnd > 0 && ends.entrySet().stream()
                         .allMatch(e -> e.getValue() == 0 || committed.getOrDefault(e.getKey(), -1L) >= e.getValue());
+                if (done && caughtUp < 0) {
+                    caughtUp = t;
+                    countedAtCatchUp = counted(committed, committedRaw);
+                }
                 if (done && streakStart < 0) {
                     streakStart = now;
                 } else if (!done) {
                     streakStart = -1;
                 }
-                if (streakStart > 0 && now - streakStart >= STABLE_NANOS) {
-                    return new Outcome(true, firstCommit, (streakStart - start) / 1e9, committedRaw, peakRss, series);
+                if (streakStart > 0 && now - streakStart >= stableNanos) {
+                    return new Outcome(true, firstCommit, (streakStart - start) / 1e9, committedRaw, peakRss, series,
+                            caughtUp, countedAtCatchUp);
                 }
                 if (now >= nextPrint) {
                     nextPrint = now + TimeUnit.SECONDS.toNanos(10);
@@ -89,7 +122,16 @@ final class Drain implements AutoCloseable {
             }
             Broker.sleep(500);
         }
-        return new Outcome(false, firstCommit, (System.nanoTime() - start) / 1e9, committedRaw, peakRss, series);
+        return new Outcome(false, firstCommit, (System.nanoTime() - start) / 1e9, committedRaw, peakRss, series,
+                caughtUp, countedAtCatchUp);
+    }
+
+    /** Events through every stage: the fewest committed of the raw topic and of each repartition topic. */
+    private static long counted(final Map<TopicPartition, Long> committed, final long committedRaw) {
+        final Map<String, Long> byTopic = new HashMap<>();
+        committed.forEach((tp, offset) -> byTopic.merge(tp.topic(), offset, Long::sum));
+        return byTopic.entrySet().stream().filter(e -> e.getKey().endsWith("-repartition"))
+                .mapToLong(Map.Entry::getValue).min().orElse(committedRaw);
     }
 
     /** Records of the raw topic committed by {@code applicationId}. */

@@ -25,6 +25,7 @@ final class ProcessingBench {
             m.put("baseline", outcome(baseline, baselineStateBytes));
             m.put("tally", outcome(tally, tallyStateBytes));
             m.put("ratio", Report.round(tally.eventsPerSecond() / baseline.eventsPerSecond()));
+            m.put("input_ratio", Report.round(tally.inputEventsPerSecond() / baseline.inputEventsPerSecond()));
             return m;
         }
 
@@ -34,6 +35,8 @@ final class ProcessingBench {
             m.put("startup_seconds", Report.round(o.firstCommitSeconds()));
             m.put("seconds", Report.round(o.drainedSeconds() - o.firstCommitSeconds()));
             m.put("events_per_s", Report.round(o.eventsPerSecond()));
+            m.put("input_events_per_s", Report.round(o.inputEventsPerSecond()));
+            m.put("tail_seconds", Report.round(o.tailSeconds()));
             m.put("peak_rss_mb", o.peakRssBytes() >> 20);
             m.put("state_bytes", stateBytes);
             m.put("series_t_committed_rss", o.series().stream().map(s -> List.of(Report.round(s[0]), (long) s[1], (long) s[2] >> 20)).toList());
@@ -41,32 +44,47 @@ final class ProcessingBench {
         }
     }
 
+    /**
+     * Tally's reorder delay in the processing runs, and how long "committed to the end" must hold
+     * before a run counts as drained (left out of the measured time, for both apps alike).
+     */
+    record Tails(Duration reorderDelay, Duration stable) {
+        /** Tally's default reorder delay; 4 s of stable offsets. */
+        static final Tails DEFAULT = new Tails(Duration.ofSeconds(5), Duration.ofSeconds(4));
+        /** For smoke runs, which check the harness and measure nothing. */
+        static final Tails SMOKE = new Tails(Duration.ofMillis(500), Duration.ofSeconds(1));
+    }
+
     private ProcessingBench() {
     }
 
     static Point point(final Path work, final boolean fork, final long events, final int keys, final String heap,
-                       final long timeoutSeconds) {
+                       final long timeoutSeconds, final Tails tails) {
         try (Broker broker = Broker.start(work.resolve("broker"), fork);
-             Drain drain = new Drain(broker.bootstrap())) {
+             Drain drain = new Drain(broker.bootstrap(), tails.stable())) {
             final double prefill;
             try (RawProducer producer = new RawProducer(broker.bootstrap())) {
                 prefill = producer.prefill(events, keys, "processing " + keys + " keys");
             }
-            final Drain.Outcome baseline = runApp(work, broker, drain, Apps.Kind.BASELINE, "bench-baseline", heap, timeoutSeconds);
+            final Drain.Outcome baseline = runApp(work, broker, drain, Apps.Kind.BASELINE, "bench-baseline", heap, timeoutSeconds,
+                    tails.reorderDelay());
             final long baselineState = Machine.directorySize(work.resolve("state-bench-baseline"));
-            final Drain.Outcome tally = runApp(work, broker, drain, Apps.Kind.TALLY, "bench-tally", heap, timeoutSeconds);
+            final Drain.Outcome tally = runApp(work, broker, drain, Apps.Kind.TALLY, "bench-tally", heap, timeoutSeconds,
+                    tails.reorderDelay());
             final long tallyState = Machine.directorySize(work.resolve("state-bench-tally"));
             return new Point(events, keys, prefill, baseline, tally, baselineState, tallyState);
         }
     }
 
     private static Drain.Outcome runApp(final Path work, final Broker broker, final Drain drain, final Apps.Kind kind,
-                                        final String applicationId, final String heap, final long timeoutSeconds) {
+                                        final String applicationId, final String heap, final long timeoutSeconds,
+                                        final Duration reorderDelay) {
         final Process child = Apps.startChild(kind, broker.bootstrap(), applicationId, work.resolve("state-" + applicationId),
-                Duration.ofSeconds(5), heap, work.resolve(applicationId + ".log"));
+                reorderDelay, heap, work.resolve(applicationId + ".log"));
         try {
             final Drain.Outcome o = drain.await(applicationId, timeoutSeconds, () -> Apps.rss(child), kind.name().toLowerCase(java.util.Locale.ROOT));
-            System.err.printf("  [%s] %s: %,.0f events/s (drained: %s)%n", applicationId, kind, o.eventsPerSecond(), o.drained());
+            System.err.printf("  [%s] %s: %,.0f events/s end to end, %,.0f events/s while input lasts, tail %.1f s (drained: %s)%n",
+                    applicationId, kind, o.eventsPerSecond(), o.inputEventsPerSecond(), o.tailSeconds(), o.drained());
             return o;
         } finally {
             Apps.stopChild(child);

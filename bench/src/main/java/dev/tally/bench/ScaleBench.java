@@ -15,7 +15,7 @@ import java.util.Map;
 final class ScaleBench {
 
     record Settings(List<Integer> keys, long minEvents, List<Double> rates, Duration rateDuration, String heap,
-                    long timeoutSeconds) {
+                    long timeoutSeconds, ProcessingBench.Tails tails) {
     }
 
     private ScaleBench() {
@@ -31,7 +31,7 @@ final class ScaleBench {
             final int keys = s.keys().get(i);
             final long events = Math.max(keys, s.minEvents());
             final ProcessingBench.Point p = ProcessingBench.point(work.resolve("keys-" + keys), fork, events, keys, s.heap(),
-                    s.timeoutSeconds());
+                    s.timeoutSeconds(), s.tails());
             keyPoints.add(p.toMap());
             xs[i] = keys;
             y[0][i] = p.tally().eventsPerSecond();
@@ -62,10 +62,10 @@ final class ScaleBench {
         final double[] xs = new double[n];
         final double[][] y = new double[3][n];
         try (Broker broker = Broker.start(work.resolve("broker"), fork);
-             Drain drain = new Drain(broker.bootstrap());
+             Drain drain = new Drain(broker.bootstrap(), s.tails().stable());
              RawProducer producer = new RawProducer(broker.bootstrap())) {
             final Process child = Apps.startChild(Apps.Kind.TALLY, broker.bootstrap(), "bench-rate", work.resolve("state"),
-                    Duration.ofSeconds(5), s.heap(), work.resolve("bench-rate.log"));
+                    s.tails().reorderDelay(), s.heap(), work.resolve("bench-rate.log"));
             try {
                 producer.atRate(100, Duration.ofSeconds(2), 1000, "warm-");
                 drain.await("bench-rate", 120, () -> Apps.rss(child), "rate warm-up");

@@ -46,6 +46,8 @@ class BenchSmokeTest {
         assertThat(json.at("/processing/tally/drained").asBoolean()).isTrue();
         assertThat(json.at("/processing/baseline/drained").asBoolean()).isTrue();
         assertThat(json.at("/processing/tally/events_per_s").asDouble()).isPositive();
+        assertThat(json.at("/processing/tally/input_events_per_s").asDouble()).isPositive();
+        assertThat(json.at("/processing/baseline/input_events_per_s").asDouble()).isPositive();
         assertThat(json.at("/processing/tally/peak_rss_mb").asLong()).isPositive();
         assertThat(json.at("/freshness/reorder_delay 0s/probes").asLong()).isPositive();
         assertThat(json.at("/freshness/reorder_delay 0s/visible_p99_ms").asDouble()).isPositive();

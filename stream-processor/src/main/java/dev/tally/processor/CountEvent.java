@@ -1,6 +1,6 @@
 package dev.tally.processor;
 
-import dev.tally.schemas.JsonSerde;
+import org.apache.kafka.common.serialization.Serde;
 
 /**
  * What a counter needs of an event after it is keyed by the group key: the value on the counter's
@@ -12,5 +12,6 @@ import dev.tally.schemas.JsonSerde;
  */
 public record CountEvent(String source, String eventId, long delta) {
 
-    public static final JsonSerde<CountEvent> SERDE = new JsonSerde<>(CountEvent.class);
+    /** Compact binary, see {@link CountEventSerde}. */
+    public static final Serde<CountEvent> SERDE = new CountEventSerde();
 }

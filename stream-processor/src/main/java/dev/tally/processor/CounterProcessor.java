@@ -56,6 +56,8 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
     private KeyValueStore<String, Long> totals;
     private KeyValueStore<String, Long> state;
     private Sensor late;
+    /** Per window size, the {@code final.<size>} mark of the clock store: finals were emitted for windows ending at or before it. */
+    private long[] finalizedUpTo;
 
     CounterProcessor(final Counter counter, final Duration idleAdvance) {
         this.counter = counter;
@@ -100,6 +102,11 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
         totals = context.getStateStore(StoreNames.total(counter));
         state = context.getStateStore(StoreNames.clock(counter));
         late = TallyMetrics.sensor(context, "counter-" + counter.name(), "late");
+        finalizedUpTo = new long[counter.windows().size()];
+        for (int i = 0; i < finalizedUpTo.length; i++) {
+            final Long done = state.get(doneKey(i));
+            finalizedUpTo[i] = done == null ? Long.MIN_VALUE : done;
+        }
         final Long persisted = state.get(TIME);
         if (persisted != null) {
             clock.restore(persisted, context.currentSystemTimeMs());
@@ -177,34 +184,55 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
         }
     }
 
-    /** Emits, once, the final count of every window that closed since the last call. */
+    /**
+     * Emits, once, the final count of every window that closed since the last call. The mark of how
+     * far finals were emitted is kept in memory and written to the store only when a window actually
+     * closed: a store range query over all cached windows per event was most of the stage's time, and
+     * between two window starts there is nothing to close (a restart from an older mark finds no window
+     * start between it and the newer one).
+     */
     private void closeWindows() {
         state.put(TIME, clock.time());
+        final long closedUpTo = clock.time() - counter.grace().toMillis(); // windows ending at or before this are closed
         for (int i = 0; i < counter.windows().size(); i++) {
             final long size = counter.windows().get(i).toMillis();
-            final long closedUpTo = clock.time() - counter.grace().toMillis(); // windows ending at or before this are closed
-            final String doneKey = "final." + window(i);
-            final Long done = state.get(doneKey);
-            if (done != null && closedUpTo <= done) {
+            final long done = finalizedUpTo[i];
+            if (done != Long.MIN_VALUE && closedUpTo <= done) {
                 continue;
             }
-            final long fromStart = done == null ? 0L : done - size + 1;
+            final long fromStart = done == Long.MIN_VALUE ? 0L : done - size + 1;
             final long toStart = closedUpTo - size;
-            if (toStart >= fromStart) {
-                final List<KeyValue<Windowed<String>, Long>> closed = new ArrayList<>();
-                try (KeyValueIterator<Windowed<String>, Long> it = counts.get(i).fetchAll(
-                        Instant.ofEpochMilli(fromStart), Instant.ofEpochMilli(toStart))) {
-                    it.forEachRemaining(closed::add);
-                }
-                for (KeyValue<Windowed<String>, Long> window : closed) {
-                    final long start = window.key.window().start();
-                    final CountUpdate fin = new CountUpdate(counter.name(), window.key.key(), window(i),
-                            Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size), window.value);
-                    emit(fin.topicKey(), Topics.COUNT_FINAL.name(), fin, start + size - 1);
-                }
+            if (firstWindowStartFrom(fromStart, size) > toStart) {
+                continue;
             }
-            state.put(doneKey, closedUpTo);
+            emitFinals(i, size, fromStart, toStart);
+            state.put(doneKey(i), closedUpTo);
+            finalizedUpTo[i] = closedUpTo;
         }
+    }
+
+    /** The earliest start of a window of {@code size} at or after {@code from}. */
+    private long firstWindowStartFrom(final long from, final long size) {
+        final long advance = counter.hop() == null ? size : counter.hop().toMillis();
+        return from + Math.floorMod(-from, advance);
+    }
+
+    private void emitFinals(final int i, final long size, final long fromStart, final long toStart) {
+        final List<KeyValue<Windowed<String>, Long>> closed = new ArrayList<>();
+        try (KeyValueIterator<Windowed<String>, Long> it = counts.get(i).fetchAll(
+                Instant.ofEpochMilli(fromStart), Instant.ofEpochMilli(toStart))) {
+            it.forEachRemaining(closed::add);
+        }
+        for (KeyValue<Windowed<String>, Long> window : closed) {
+            final long start = window.key.window().start();
+            final CountUpdate fin = new CountUpdate(counter.name(), window.key.key(), window(i),
+                    Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size), window.value);
+            emit(fin.topicKey(), Topics.COUNT_FINAL.name(), fin, start + size - 1);
+        }
+    }
+
+    private String doneKey(final int i) {
+        return "final." + window(i);
     }
 
     private String window(final int i) {

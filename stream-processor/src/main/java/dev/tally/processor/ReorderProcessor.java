@@ -97,7 +97,9 @@ public final class ReorderProcessor implements Processor<String, Envelope, Strin
         final long releaseUpTo = clock.time() - delay.toMillis();
         while (!pending.isEmpty() && eventTime(pending.firstKey()) <= releaseUpTo) {
             final Map.Entry<Bytes, Envelope> entry = pending.pollFirstEntry();
-            buffer.delete(entry.getKey());
+            // put(null) deletes without delete()'s read and deserialisation of the old value (8 % of the
+            // stream thread in a profile); the changelog gets the same tombstone.
+            buffer.put(entry.getKey(), null);
             context.forward(new Record<>(entry.getValue().key(), entry.getValue(), eventTime(entry.getKey())));
         }
     }
