@@ -36,7 +36,7 @@ final class Apps {
     enum Kind { TALLY, BASELINE }
 
     static final String BASELINE_STORE = "baseline-counts";
-    /** System property: a directory where each child JVM writes a JFR recording (profile settings) of its whole run and a copy of its log, kept after the run. */
+    /** System property: a directory where each child JVM writes a JFR recording (profile settings) of its whole run, and its log (instead of the work dir), kept after the run. */
     static final String JFR_DIR = "tally.bench.jfr";
 
     private Apps() {

@@ -126,12 +126,16 @@ final class Drain implements AutoCloseable {
                 caughtUp, countedAtCatchUp);
     }
 
-    /** Events through every stage: the fewest committed of the raw topic and of each repartition topic. */
+    /**
+     * Events through every stage: the fewest committed of the raw topic and of each repartition
+     * topic. (A repartition topic's offsets also count the transaction markers exactly-once writes,
+     * so alone it would overstate; the raw topic, written without transactions, bounds it.)
+     */
     private static long counted(final Map<TopicPartition, Long> committed, final long committedRaw) {
         final Map<String, Long> byTopic = new HashMap<>();
         committed.forEach((tp, offset) -> byTopic.merge(tp.topic(), offset, Long::sum));
-        return byTopic.entrySet().stream().filter(e -> e.getKey().endsWith("-repartition"))
-                .mapToLong(Map.Entry::getValue).min().orElse(committedRaw);
+        return Math.min(committedRaw, byTopic.entrySet().stream().filter(e -> e.getKey().endsWith("-repartition"))
+                .mapToLong(Map.Entry::getValue).min().orElse(committedRaw));
     }
 
     /** Records of the raw topic committed by {@code applicationId}. */

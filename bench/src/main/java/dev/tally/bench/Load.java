@@ -10,6 +10,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 import java.util.function.LongFunction;
 
 import org.HdrHistogram.Histogram;
@@ -76,6 +77,13 @@ final class Load {
      */
     Result openLoop(final String label, final double rate, final Duration duration, final int maxInFlight,
                     final int okStatus, final LongFunction<HttpRequest> request) throws InterruptedException {
+        return openLoop(label, rate, duration, maxInFlight, okStatus, request, i -> { });
+    }
+
+    /** As above; {@code acknowledged} is told the index of every request answered {@code okStatus}. */
+    Result openLoop(final String label, final double rate, final Duration duration, final int maxInFlight,
+                    final int okStatus, final LongFunction<HttpRequest> request, final LongConsumer acknowledged)
+            throws InterruptedException {
         final long planned = Math.max(1, (long) (rate * duration.toMillis() / 1000.0));
         final double periodNanos = 1e9 / rate;
         final Recorder recorder = new Recorder(MAX_MICROS, 3);
@@ -97,12 +105,14 @@ final class Load {
                 break;
             }
             sent++;
+            final long index = i;
             final HttpRequest req = request.apply(i);
             client.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
                 final long done = System.nanoTime();
                 if (error == null && response.statusCode() == okStatus) {
                     recorder.recordValue(Math.min(MAX_MICROS, (done - intended) / 1000));
                     ok.incrementAndGet();
+                    acknowledged.accept(index);
                 } else {
                     failed.incrementAndGet();
                 }

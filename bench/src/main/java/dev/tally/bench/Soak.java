@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -36,10 +37,11 @@ import dev.tally.schemas.Json;
  * {@code java -jar tally-bench.jar soak}: the loopback cluster (three brokers, two gateways, two
  * processors, each its own JVM) under a steady open-loop load over both gateways for a long time,
  * sampled every slice: acknowledged/s, latency p50/p99/p99.9, each process's RSS, the processors'
- * consumer lag and state size. At the end the counts served over HTTP are compared with the
- * acknowledged deliveries, and the report says whether memory, lag and latency stayed flat (the
- * last third of the run against the middle third). Bounded: {@code --minutes} of load, then at most
- * five minutes for the counts.
+ * consumer lag and state size. At the end the counts served over HTTP are compared, per event type,
+ * with the acknowledged deliveries, and the verdict checks that memory, lag and latency stayed flat
+ * (the last third of the run against the middle third, thresholds in {@link #verdict}). Bounded:
+ * {@code --minutes} of load, then at most five minutes for the counts. The cluster runs on free
+ * ports, so it never meets {@code tally cluster} or a test's cluster.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true,
         description = "Steady load on the loopback cluster for a long time; memory, lag and latency sampled.")
@@ -67,6 +69,8 @@ public final class Soak implements Callable<Integer> {
                   Map<String, Long> rssMiB, long lag, long stateMiB) {
     }
 
+    private LoopbackCluster.Cluster cluster;
+
     @Override
     public Integer call() throws Exception {
         Bench.deleteRecursively(work);
@@ -75,10 +79,12 @@ public final class Soak implements Callable<Integer> {
         meta.put("machine", Machine.describe());
         meta.put("settings", Map.of("minutes", minutes, "rate", rate, "sample_seconds", sampleSeconds, "types", types));
         final List<Sample> samples = new ArrayList<>();
-        final long[] acked = new long[1];
+        final AtomicLongArray acked = new AtomicLongArray(types);
         final Map<String, Long> counted;
-        try (LoopbackCluster.Cluster cluster = LoopbackCluster.Cluster.start(work, null, Map.of("TALLY_DEMO_SECRET", SECRET));
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
+        try (LoopbackCluster.Cluster started = LoopbackCluster.Cluster.start(work, LoopbackCluster.Ports.free(), null,
+                Map.of("TALLY_DEMO_SECRET", SECRET));
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, started.bootstrapServers()))) {
+            cluster = started;
             System.err.println("soak: cluster up in " + work.toAbsolutePath() + "; " + minutes + " min at " + rate + "/s");
             final Load load = new Load(Load.client(), Duration.ofSeconds(10));
             final Instant start = Instant.now();
@@ -86,8 +92,7 @@ public final class Soak implements Callable<Integer> {
             for (int slice = 0; slice < slices; slice++) {
                 final long base = (long) slice * (long) Math.ceil(rate * sampleSeconds);
                 final Load.Result r = load.openLoop("soak " + (slice + 1) + "/" + slices, rate, Duration.ofSeconds(sampleSeconds),
-                        1024, 202, i -> delivery(base + i));
-                acked[0] += r.ok();
+                        1024, 202, i -> delivery(base + i), i -> acked.incrementAndGet((int) ((base + i) % types)));
                 final Sample s = new Sample(Duration.between(start, Instant.now()).toMillis() / 60_000.0, r.okPerSec(), r.failed(),
                         r.millis(50), r.millis(99), r.millis(99.9), rss(cluster), lag(admin),
                         Machine.directorySize(work.resolve("processor-1")) + Machine.directorySize(work.resolve("processor-2")) >> 20);
@@ -95,17 +100,16 @@ public final class Soak implements Callable<Integer> {
                 System.err.printf(Locale.ROOT, "soak %5.1f min: %.0f ok/s, %d failed, p99 %.1f ms, lag %d, RSS %s MiB%n",
                         s.minute(), s.okPerSec(), s.failed(), s.p99(), s.lag(), s.rssMiB());
             }
-            counted = awaitCounts(acked[0]);
+            counted = awaitCounts(acked, samples.stream().mapToLong(Sample::failed).sum());
         }
         meta.put("finished", Instant.now().toString());
-        write(meta, samples, acked[0], counted);
-        return 0;
+        return write(meta, samples, acked, counted) ? 0 : 1;
     }
 
     private HttpRequest delivery(final long i) {
         final byte[] body = ("{\"event_id\":\"soak-" + i + "\",\"event_type\":\"soak-t" + (i % types) + "\",\"timestamp\":\""
                 + Instant.now() + "\",\"schema_version\":\"1\"}").getBytes(StandardCharsets.UTF_8);
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + LoopbackCluster.Cluster.gatewayPort(1 + (int) (i % 2))
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.gatewayPort(1 + (int) (i % 2))
                         + "/webhooks/demo"))
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
@@ -139,25 +143,34 @@ public final class Soak implements Callable<Integer> {
         }
     }
 
-    /** The total of every type, polled until it reaches {@code acked} or five minutes pass. */
-    private Map<String, Long> awaitCounts(final long acked) throws InterruptedException {
+    /**
+     * Every type's total, polled until each equals its acknowledged deliveries (with failed
+     * deliveries, some of which Kafka may hold after all: until the sum reaches the acknowledged
+     * ones), or five minutes pass.
+     */
+    private Map<String, Long> awaitCounts(final AtomicLongArray acked, final long failed) throws InterruptedException {
         final var http = Load.client();
         final long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         Map<String, Long> totals = new LinkedHashMap<>();
         while (System.nanoTime() < deadline) {
             totals = new LinkedHashMap<>();
+            boolean complete = true;
             for (int t = 0; t < types; t++) {
-                final String key = "demo%7Csoak-t" + t;
+                long total = -1;
                 try {
                     final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                                    + LoopbackCluster.Cluster.queryPort(1) + "/v1/counters/" + COUNTER + "/total?key=" + key))
+                                    + cluster.queryPort(1) + "/v1/counters/" + COUNTER + "/total?key=demo%7Csoak-t" + t))
                             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                    totals.put("soak-t" + t, r.statusCode() == 200 ? Json.MAPPER.readTree(r.body()).get("total").asLong() : -1);
+                    if (r.statusCode() == 200) {
+                        total = Json.MAPPER.readTree(r.body()).get("total").asLong();
+                    }
                 } catch (IOException e) {
-                    totals.put("soak-t" + t, -1L);
+                    // not answered this round
                 }
+                totals.put("soak-t" + t, total);
+                complete &= failed == 0 ? total == acked.get(t) : total >= acked.get(t);
             }
-            if (totals.values().stream().mapToLong(Long::longValue).sum() >= acked) {
+            if (complete) {
                 return totals;
             }
             Thread.sleep(1000);   // polling interval, bounded by the deadline
@@ -165,8 +178,13 @@ public final class Soak implements Callable<Integer> {
         return totals;
     }
 
-    private void write(final Map<String, Object> meta, final List<Sample> samples, final long acked,
-                       final Map<String, Long> counted) {
+    /** Writes soak.json, soak.md and the plots; returns whether every check of the verdict passed. */
+    private boolean write(final Map<String, Object> meta, final List<Sample> samples, final AtomicLongArray ackedPerType,
+                          final Map<String, Long> counted) {
+        long acked = 0;
+        for (int t = 0; t < types; t++) {
+            acked += ackedPerType.get(t);
+        }
         final long total = counted.values().stream().mapToLong(v -> Math.max(0, v)).sum();
         final List<Sample> middle = third(samples, 1);
         final List<Sample> last = third(samples, 2);
@@ -181,6 +199,8 @@ public final class Soak implements Callable<Integer> {
         verdict.put("lag_middle_vs_last", List.of(mean(middle, s -> s.lag()), mean(last, s -> s.lag())));
         verdict.put("p99_ms_middle_vs_last", List.of(mean(middle, Sample::p99), mean(last, Sample::p99)));
         verdict.put("state_mib_middle_vs_last", List.of(mean(middle, s -> s.stateMiB()), mean(last, s -> s.stateMiB())));
+        final Map<String, Boolean> checks = verdict(samples, middle, last, ackedPerType, counted);
+        verdict.put("checks", checks);
         final Map<String, Object> json = new LinkedHashMap<>(meta);
         json.put("verdict", verdict);
         json.put("samples", samples);
@@ -192,6 +212,7 @@ public final class Soak implements Callable<Integer> {
         }
         md.append("\nAcknowledged ").append(acked).append(", counted ").append(total).append(". Middle third vs last third: ")
                 .append(verdict).append('\n');
+        checks.forEach((check, ok) -> md.append("- ").append(ok ? "PASS " : "FAIL ").append(check).append('\n'));
         try {
             Files.createDirectories(out);
             Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(out.resolve("soak.json").toFile(), json);
@@ -210,6 +231,39 @@ public final class Soak implements Callable<Integer> {
                         "ingest p99 (ms)", new double[][] {x, samples.stream().mapToDouble(Sample::p99).toArray()}));
         System.out.println(md);
         System.out.println("results in " + out.toAbsolutePath());
+        return !checks.containsValue(false);
+    }
+
+    /**
+     * The checks of a soak: exact counts per type (with failed deliveries: at least the acknowledged
+     * ones and at most those plus the failed), no failed deliveries, and flat resources — over the
+     * last third against the middle third, each process's RSS grows by less than 15 % (or 64 MiB),
+     * the lag stays under twice its middle-third level or five seconds of load, and the ingest p99
+     * under twice its middle-third level or that plus 50 ms.
+     */
+    private Map<String, Boolean> verdict(final List<Sample> samples, final List<Sample> middle, final List<Sample> last,
+                                         final AtomicLongArray acked, final Map<String, Long> counted) {
+        final Map<String, Boolean> checks = new LinkedHashMap<>();
+        final long failed = samples.stream().mapToLong(Sample::failed).sum();
+        boolean exact = true;
+        for (int t = 0; t < types; t++) {
+            final long c = counted.getOrDefault("soak-t" + t, -1L);
+            exact &= failed == 0 ? c == acked.get(t) : c >= acked.get(t) && c <= acked.get(t) + failed;
+        }
+        checks.put("counts equal the acknowledged deliveries, per type", exact);
+        checks.put("no delivery failed", failed == 0);
+        for (String process : samples.isEmpty() ? List.<String>of() : samples.get(0).rssMiB().keySet()) {
+            final double before = mean(middle, s -> s.rssMiB().getOrDefault(process, 0L));
+            final double after = mean(last, s -> s.rssMiB().getOrDefault(process, 0L));
+            checks.put("RSS of " + process + " flat (" + before + " -> " + after + " MiB)", after <= Math.max(before * 1.15, before + 64));
+        }
+        final double lagBefore = mean(middle, s -> s.lag());
+        final double lagAfter = mean(last, s -> s.lag());
+        checks.put("lag flat (" + lagBefore + " -> " + lagAfter + " records)", lagAfter <= Math.max(2 * lagBefore, 5 * rate));
+        final double p99Before = mean(middle, Sample::p99);
+        final double p99After = mean(last, Sample::p99);
+        checks.put("ingest p99 flat (" + p99Before + " -> " + p99After + " ms)", p99After <= Math.max(2 * p99Before, p99Before + 50));
+        return checks;
     }
 
     private static List<Sample> third(final List<Sample> samples, final int which) {

@@ -3,6 +3,8 @@ package dev.tally.launcher;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,10 +69,43 @@ public final class LoopbackCluster implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Every port of the cluster, by 1-based instance number. {@link #fixed()} are the documented
+     * ports of {@code tally cluster}; tests and the soak run take {@link #free()} ones, so they never
+     * meet another cluster on this machine.
+     */
+    public record Ports(List<Integer> brokers, List<Integer> controllers, List<Integer> gateways, List<Integer> queries) {
+
+        public static Ports fixed() {
+            final List<Integer> n = List.of(1, 2, 3);
+            return new Ports(n.stream().map(i -> 10_000 * i + 9092).toList(), n.stream().map(i -> 10_000 * i + 9093).toList(),
+                    n.subList(0, 2).stream().map(i -> 10_000 * i + 8080).toList(), n.subList(0, 2).stream().map(i -> 10_000 * i + 8081).toList());
+        }
+
+        public static Ports free() throws IOException {
+            final List<ServerSocket> held = new ArrayList<>();
+            try {
+                final List<Integer> ports = new ArrayList<>();
+                for (int i = 0; i < 2 * BROKERS + 4; i++) {
+                    final ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                    held.add(socket);   // held until all are chosen, so no port is picked twice
+                    ports.add(socket.getLocalPort());
+                }
+                return new Ports(ports.subList(0, BROKERS), ports.subList(BROKERS, 2 * BROKERS),
+                        ports.subList(2 * BROKERS, 2 * BROKERS + 2), ports.subList(2 * BROKERS + 2, 2 * BROKERS + 4));
+            } finally {
+                for (ServerSocket socket : held) {
+                    socket.close();
+                }
+            }
+        }
+    }
+
     /** The running processes; closing stops them, newest first. */
     public static final class Cluster implements AutoCloseable {
 
         private final Path dataDir;
+        private final Ports ports;
         private final Path config;
         private final Map<String, String> env;
         private final Map<String, Process> processes = new LinkedHashMap<>();
@@ -78,8 +113,9 @@ public final class LoopbackCluster implements Callable<Integer> {
         private final String voters;
         private final String clusterId;
 
-        private Cluster(final Path dataDir, final Path config, final Map<String, String> env) {
+        private Cluster(final Path dataDir, final Ports ports, final Path config, final Map<String, String> env) {
             this.dataDir = dataDir.toAbsolutePath();
+            this.ports = ports;
             this.config = config;
             this.env = env;
             final List<String> v = new ArrayList<>();
@@ -91,14 +127,20 @@ public final class LoopbackCluster implements Callable<Integer> {
             this.clusterId = clusterIdOf(this.dataDir);
         }
 
+        /** The cluster on its {@link Ports#fixed() documented ports}. */
         public static Cluster start(final Path dataDir, final Path configFile, final Map<String, String> env) throws Exception {
+            return start(dataDir, Ports.fixed(), configFile, env);
+        }
+
+        public static Cluster start(final Path dataDir, final Ports ports, final Path configFile, final Map<String, String> env)
+                throws Exception {
             Files.createDirectories(dataDir);
             Path config = configFile;
             if (config == null) {
                 config = dataDir.resolve("tally.yaml");
                 Files.writeString(config, CONFIG);
             }
-            final Cluster cluster = new Cluster(dataDir, config, env);
+            final Cluster cluster = new Cluster(dataDir, ports, config, env);
             try {
                 for (int n = 1; n <= BROKERS; n++) {
                     cluster.startBroker(n);
@@ -110,8 +152,8 @@ public final class LoopbackCluster implements Callable<Integer> {
                     cluster.startGateway(n);
                 }
                 for (int n = 1; n <= 2; n++) {
-                    cluster.awaitHttp("gateway-" + n, "http://127.0.0.1:" + gatewayPort(n) + "/readyz");
-                    cluster.awaitHttp("processor-" + n, "http://127.0.0.1:" + queryPort(n) + "/readyz");
+                    cluster.awaitHttp("gateway-" + n, "http://127.0.0.1:" + cluster.gatewayPort(n) + "/readyz");
+                    cluster.awaitHttp("processor-" + n, "http://127.0.0.1:" + cluster.queryPort(n) + "/readyz");
                 }
             } catch (Exception e) {
                 cluster.close();
@@ -120,20 +162,20 @@ public final class LoopbackCluster implements Callable<Integer> {
             return cluster;
         }
 
-        public static int brokerPort(final int n) {
-            return 10_000 * n + 9092;
+        public int brokerPort(final int n) {
+            return ports.brokers().get(n - 1);
         }
 
-        static int controllerPort(final int n) {
-            return 10_000 * n + 9093;
+        int controllerPort(final int n) {
+            return ports.controllers().get(n - 1);
         }
 
-        public static int gatewayPort(final int n) {
-            return 10_000 * n + 8080;
+        public int gatewayPort(final int n) {
+            return ports.gateways().get(n - 1);
         }
 
-        public static int queryPort(final int n) {
-            return 10_000 * n + 8081;
+        public int queryPort(final int n) {
+            return ports.queries().get(n - 1);
         }
 
         public String bootstrapServers() {
@@ -178,10 +220,16 @@ public final class LoopbackCluster implements Callable<Integer> {
          */
         public void stop(final String name, final Duration grace) throws InterruptedException {
             final Process p = processes.remove(name);
-            if (p != null) {
-                p.destroy();
-                if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly().waitFor();
+            if (p == null) {
+                return;
+            }
+            p.destroy();
+            boolean exited = false;
+            try {
+                exited = p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
+            } finally {
+                if (!exited) {
+                    p.destroyForcibly().waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
                 }
             }
         }

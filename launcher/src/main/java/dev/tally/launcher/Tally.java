@@ -39,6 +39,8 @@ public final class Tally {
      * this process stops, through its shutdown hooks, when that one is gone — even SIGKILLed.
      */
     static final String EXIT_WITH_PID = "TALLY_EXIT_WITH_PID";
+    /** How long a shutdown may take once that process is gone; then the JVM halts. */
+    private static final Duration PARENT_GONE_GRACE = Duration.ofSeconds(20);
 
     public static void main(final String[] args) {
         exitWithParent(System.getenv(EXIT_WITH_PID));
@@ -64,6 +66,18 @@ public final class Tally {
         }
         parent.get().onExit().thenRun(() -> {
             System.err.println("tally: process " + pid + " (" + EXIT_WITH_PID + ") exited; shutting down");
+            // A shutdown that cannot finish (the last broker of a quorum that lost its majority) must
+            // not keep the process, and its ports, alive.
+            final Thread halt = new Thread(() -> {
+                try {
+                    Thread.sleep(PARENT_GONE_GRACE.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Runtime.getRuntime().halt(1);
+            }, "tally-halt");
+            halt.setDaemon(true);
+            halt.start();
             System.exit(1);
         });
     }

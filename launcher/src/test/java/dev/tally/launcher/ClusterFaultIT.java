@@ -71,7 +71,7 @@ class ClusterFaultIT {
     @BeforeAll
     static void startCluster() throws Exception {
         deleteRecursively(DIR);
-        cluster = LoopbackCluster.Cluster.start(DIR, null, Map.of());
+        cluster = LoopbackCluster.Cluster.start(DIR, LoopbackCluster.Ports.free(), null, Map.of());
     }
 
     @AfterAll
@@ -217,13 +217,16 @@ class ClusterFaultIT {
                 .formatted(name, i, name, i % TYPES, now.plusMillis(i));
         final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + LoopbackCluster.Cluster.gatewayPort(gateway)
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.gatewayPort(gateway)
                                     + "/webhooks/demo"))
                             .timeout(Duration.ofSeconds(10))
                             .header("Content-Type", "application/json")
                             .header("X-Signature", HmacVerifier.sign(Banner.DEMO_SECRET.getBytes(StandardCharsets.UTF_8), bytes))
                             .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         } catch (Exception e) {
             return -1;   // no answer: not acknowledged
         }
@@ -251,14 +254,17 @@ class ClusterFaultIT {
         for (int n = 1; n <= 2; n++) {
             try {
                 final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                                + LoopbackCluster.Cluster.queryPort(n) + "/v1/counters/events_by_type/total?key="
+                                + cluster.queryPort(n) + "/v1/counters/events_by_type/total?key="
                                 + key.replace("|", "%7C"))).timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return Json.MAPPER.readTree(r.body()).get("total").asLong();
                 }
-            } catch (Exception e) {
-                // try the other instance
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            } catch (IOException e) {
+                // no answer: try the other instance
             }
         }
         return -1;

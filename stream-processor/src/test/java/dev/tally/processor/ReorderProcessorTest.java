@@ -46,9 +46,15 @@ class ReorderProcessorTest {
         final ReorderProcessor second = new ReorderProcessor(DELAY, IDLE_ADVANCE);
         second.init(after);
         final var tick = after.scheduledPunctuators().get(0).getPunctuator();
+        // Restored to the newest buffered event (T0+200), idle after 2 s, 1 s behind the wall clock:
+        // "a" (T0+100) is due when the clock reaches T0+5100, i.e. 5.9 s after the restart, not before.
+        final long due = restartedAt + DELAY.toMillis() - 200 + 100 + IdleClock.LAG;
         for (long wall = restartedAt; wall <= restartedAt + 30_000; wall += IdleClock.TICK.toMillis()) {
             after.setCurrentSystemTimeMs(wall);
             tick.punctuate(wall);
+            if (wall < due) {
+                assertThat(after.forwarded()).as("nothing before the reorder delay has passed, at wall " + (wall - restartedAt)).isEmpty();
+            }
         }
 
         final List<String> released = after.forwarded().stream().map(f -> f.record().value().eventId()).toList();
