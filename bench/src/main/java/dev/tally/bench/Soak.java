@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -66,7 +67,7 @@ public final class Soak implements Callable<Integer> {
 
     /** One slice of the run. */
     record Sample(double minute, double okPerSec, long failed, double p50, double p99, double p999,
-                  Map<String, Long> rssMiB, long lag, long stateMiB) {
+                  Map<String, Long> rssMiB, Map<String, Long> oldGenMiB, long lag, long stateMiB) {
     }
 
     private LoopbackCluster.Cluster cluster;
@@ -94,11 +95,11 @@ public final class Soak implements Callable<Integer> {
                 final Load.Result r = load.openLoop("soak " + (slice + 1) + "/" + slices, rate, Duration.ofSeconds(sampleSeconds),
                         1024, 202, i -> delivery(base + i), i -> acked.incrementAndGet((int) ((base + i) % types)));
                 final Sample s = new Sample(Duration.between(start, Instant.now()).toMillis() / 60_000.0, r.okPerSec(), r.failed(),
-                        r.millis(50), r.millis(99), r.millis(99.9), rss(cluster), lag(admin),
+                        r.millis(50), r.millis(99), r.millis(99.9), rss(cluster), oldGen(cluster), lag(admin),
                         Machine.directorySize(work.resolve("processor-1")) + Machine.directorySize(work.resolve("processor-2")) >> 20);
                 samples.add(s);
-                System.err.printf(Locale.ROOT, "soak %5.1f min: %.0f ok/s, %d failed, p99 %.1f ms, lag %d, RSS %s MiB%n",
-                        s.minute(), s.okPerSec(), s.failed(), s.p99(), s.lag(), s.rssMiB());
+                System.err.printf(Locale.ROOT, "soak %5.1f min: %.0f ok/s, %d failed, p99 %.1f ms, lag %d, RSS %s MiB, old gen %s MiB%n",
+                        s.minute(), s.okPerSec(), s.failed(), s.p99(), s.lag(), s.rssMiB(), s.oldGenMiB());
             }
             counted = awaitCounts(acked, samples.stream().mapToLong(Sample::failed).sum());
         }
@@ -121,6 +122,37 @@ public final class Soak implements Callable<Integer> {
         final Map<String, Long> rss = new LinkedHashMap<>();
         cluster.pids().forEach((name, pid) -> rss.put(name, Machine.rssBytes(Path.of("/proc", String.valueOf(pid), "status")) >> 20));
         return rss;
+    }
+
+    /**
+     * Each JVM's old generation in use (jstat's {@code OU}), MiB, or -1 where jstat is missing. RSS
+     * alone cannot tell a leak from a heap that grows towards its {@code -Xmx} or a buffer allocated
+     * once; what survives into the old generation over time can.
+     */
+    private static Map<String, Long> oldGen(final LoopbackCluster.Cluster cluster) {
+        final Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
+        final Map<String, Long> used = new LinkedHashMap<>();
+        cluster.pids().forEach((name, pid) -> used.put(name, jstatOldGen(jstat, pid)));
+        return used;
+    }
+
+    private static long jstatOldGen(final Path jstat, final long pid) {
+        if (!Files.isExecutable(jstat)) {
+            return -1;
+        }
+        try {
+            final Process p = new ProcessBuilder(jstat.toString(), "-gc", String.valueOf(pid)).redirectErrorStream(true).start();
+            final String[] lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().split("\n");
+            p.waitFor(10, TimeUnit.SECONDS);
+            final List<String> header = List.of(lines[0].strip().split("\\s+"));
+            final String[] values = lines[lines.length - 1].strip().split("\\s+");
+            return (long) (Double.parseDouble(values[header.indexOf("OU")]) / 1024);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     /** Records not yet committed by the processors, over every topic they read (raw and repartition). */
@@ -196,6 +228,10 @@ public final class Soak implements Callable<Integer> {
             verdict.put("rss_mib_" + process + "_middle_vs_last", List.of(mean(middle, s -> s.rssMiB().getOrDefault(process, 0L)),
                     mean(last, s -> s.rssMiB().getOrDefault(process, 0L))));
         }
+        for (String process : samples.isEmpty() ? List.<String>of() : samples.get(0).oldGenMiB().keySet()) {
+            verdict.put("old_gen_mib_" + process + "_middle_vs_last", List.of(mean(middle, s -> s.oldGenMiB().getOrDefault(process, 0L)),
+                    mean(last, s -> s.oldGenMiB().getOrDefault(process, 0L))));
+        }
         verdict.put("lag_middle_vs_last", List.of(mean(middle, s -> s.lag()), mean(last, s -> s.lag())));
         verdict.put("p99_ms_middle_vs_last", List.of(mean(middle, Sample::p99), mean(last, Sample::p99)));
         verdict.put("state_mib_middle_vs_last", List.of(mean(middle, s -> s.stateMiB()), mean(last, s -> s.stateMiB())));
@@ -204,11 +240,11 @@ public final class Soak implements Callable<Integer> {
         final Map<String, Object> json = new LinkedHashMap<>(meta);
         json.put("verdict", verdict);
         json.put("samples", samples);
-        final StringBuilder md = new StringBuilder("| minute | ok/s | failed | p50 ms | p99 ms | p99.9 ms | lag | state MiB | RSS MiB |\n"
-                + "|---|---|---|---|---|---|---|---|---|\n");
+        final StringBuilder md = new StringBuilder("| minute | ok/s | failed | p50 ms | p99 ms | p99.9 ms | lag | state MiB | RSS MiB | old gen MiB |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n");
         for (Sample s : samples) {
-            md.append(String.format(Locale.ROOT, "| %.1f | %.0f | %d | %.1f | %.1f | %.1f | %d | %d | %s |%n", s.minute(), s.okPerSec(),
-                    s.failed(), s.p50(), s.p99(), s.p999(), s.lag(), s.stateMiB(), s.rssMiB()));
+            md.append(String.format(Locale.ROOT, "| %.1f | %.0f | %d | %.1f | %.1f | %.1f | %d | %d | %s | %s |%n", s.minute(), s.okPerSec(),
+                    s.failed(), s.p50(), s.p99(), s.p999(), s.lag(), s.stateMiB(), s.rssMiB(), s.oldGenMiB()));
         }
         md.append("\nAcknowledged ").append(acked).append(", counted ").append(total).append(". Middle third vs last third: ")
                 .append(verdict).append('\n');
@@ -226,6 +262,11 @@ public final class Soak implements Callable<Integer> {
             rss.put(process, new double[][] {x, samples.stream().mapToDouble(s -> s.rssMiB().getOrDefault(process, 0L)).toArray()});
         }
         Plots.lines(out.resolve("soak-rss.png"), "RSS per process during the soak", "minutes", "MiB", false, rss);
+        final Map<String, double[][]> old = new LinkedHashMap<>();
+        for (String process : samples.isEmpty() ? List.<String>of() : samples.get(0).oldGenMiB().keySet()) {
+            old.put(process, new double[][] {x, samples.stream().mapToDouble(s -> s.oldGenMiB().getOrDefault(process, 0L)).toArray()});
+        }
+        Plots.lines(out.resolve("soak-old-gen.png"), "Old generation in use per JVM during the soak (jstat OU)", "minutes", "MiB", false, old);
         Plots.lines(out.resolve("soak-lag-latency.png"), "Consumer lag and ingest p99 during the soak", "minutes", "records / ms", false,
                 Map.of("processor lag (records)", new double[][] {x, samples.stream().mapToDouble(Sample::lag).toArray()},
                         "ingest p99 (ms)", new double[][] {x, samples.stream().mapToDouble(Sample::p99).toArray()}));
@@ -237,9 +278,9 @@ public final class Soak implements Callable<Integer> {
     /**
      * The checks of a soak: exact counts per type (with failed deliveries: at least the acknowledged
      * ones and at most those plus the failed), no failed deliveries, and flat resources — over the
-     * last third against the middle third, each process's RSS grows by less than 15 % (or 64 MiB),
-     * the lag stays under twice its middle-third level or five seconds of load, and the ingest p99
-     * under twice its middle-third level or that plus 50 ms.
+     * last third against the middle third, each process's RSS and old generation grow by less than
+     * 15 % (or 64 MiB), the lag stays under twice its middle-third level or five seconds of load, and
+     * the ingest p99 under twice its middle-third level or that plus 50 ms.
      */
     private Map<String, Boolean> verdict(final List<Sample> samples, final List<Sample> middle, final List<Sample> last,
                                          final AtomicLongArray acked, final Map<String, Long> counted) {
@@ -256,6 +297,12 @@ public final class Soak implements Callable<Integer> {
             final double before = mean(middle, s -> s.rssMiB().getOrDefault(process, 0L));
             final double after = mean(last, s -> s.rssMiB().getOrDefault(process, 0L));
             checks.put("RSS of " + process + " flat (" + before + " -> " + after + " MiB)", after <= Math.max(before * 1.15, before + 64));
+        }
+        for (String process : samples.isEmpty() ? List.<String>of() : samples.get(0).oldGenMiB().keySet()) {
+            final double before = mean(middle, s -> s.oldGenMiB().getOrDefault(process, 0L));
+            final double after = mean(last, s -> s.oldGenMiB().getOrDefault(process, 0L));
+            checks.put("old generation of " + process + " flat (" + before + " -> " + after + " MiB)",
+                    after <= Math.max(before * 1.15, before + 64));
         }
         final double lagBefore = mean(middle, s -> s.lag());
         final double lagAfter = mean(last, s -> s.lag());
