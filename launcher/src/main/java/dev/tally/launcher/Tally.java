@@ -112,7 +112,8 @@ public final class Tally {
             stateEnv.putIfAbsent("TALLY_STATE_DIR", dataDir.resolve("state").toString());
             final GatewayConfig gatewayConfig = GatewayConfig.from(file, env);
             final ProcessorConfig processorConfig = ProcessorConfig.from(file, stateEnv);
-            Source.all(gatewayConfig, env); // fail on a missing secret before starting anything
+            Source.all(gatewayConfig, env); // fail on a missing secret or query token before starting anything
+            QueryApp.checkAccess(processorConfig, env);
             KafkaSettings kafka = KafkaSettings.from(file, env);
             EmbeddedKafkaBroker broker = null;
             if (!kafka.hasBootstrapServers()) {
@@ -156,6 +157,7 @@ public final class Tally {
         @Override
         public Integer call() throws Exception {
             final ProcessorConfig config = ProcessorConfig.from(file(), env());
+            QueryApp.checkAccess(config, env());
             requireCluster(config.kafka());
             final ProcessorApp processor = new ProcessorApp(config).start();
             final QueryApp query = new QueryApp(config, new CountsService(processor.streams(), QueryApp.advertised(config)),

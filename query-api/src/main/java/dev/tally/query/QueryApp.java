@@ -77,6 +77,14 @@ public final class QueryApp implements AutoCloseable {
         streamsMetrics.bindTo(metrics.registry());
     }
 
+    /**
+     * Fails with a {@code ConfigException} when the query API could not start with {@code config}
+     * (auth not set, a token missing): for commands that check before they start anything.
+     */
+    public static void checkAccess(final ProcessorConfig config, final Map<String, String> env) {
+        BearerAuth.from(config, env);
+    }
+
     public static HostInfo advertised(final ProcessorConfig config) {
         return new HostInfo(config.advertisedHost(), config.queryPort());
     }
