@@ -31,12 +31,12 @@ final class Drain implements AutoCloseable {
      * through every stage then (the raw topic, and each repartition topic, committed); for Tally the
      * events still in the reorder buffer wait for the reorder delay and idle advance after that.
      */
-    record Outcome(boolean drained, double firstCommitSeconds, double drainedSeconds, long committedRaw,
+    record Outcome(boolean drained, double lastBeforeCommitSeconds, double firstCommitSeconds, double drainedSeconds, long committedRaw,
                    long peakRssBytes, List<double[]> series, double caughtUpSeconds, long countedAtCatchUp) {
 
         /** Events per second between the first commit and the end (startup left out). */
         double eventsPerSecond() {
-            final double s = drainedSeconds - firstCommitSeconds;
+            final double s = drainedSeconds - startSeconds();
             return s <= 0 ? 0 : committedRaw / s;
         }
 
@@ -45,8 +45,17 @@ final class Drain implements AutoCloseable {
          * input lasts, without the fixed wait for the last reorder delay at the end of the input.
          */
         double inputEventsPerSecond() {
-            final double s = caughtUpSeconds - firstCommitSeconds;
+            final double s = caughtUpSeconds - startSeconds();
             return caughtUpSeconds < 0 || s <= 0 ? 0 : countedAtCatchUp / s;
+        }
+
+        /**
+         * When processing started: the first sample with a commit, or, when that same sample already
+         * shows the input caught up (a small input done within one 500 ms poll), the sample before it,
+         * so the rate is a lower bound rather than a division by zero.
+         */
+        private double startSeconds() {
+            return caughtUpSeconds == firstCommitSeconds ? lastBeforeCommitSeconds : firstCommitSeconds;
         }
 
         /** Seconds from the first catch-up to drained: the tail after the input ended. */
@@ -76,6 +85,7 @@ final class Drain implements AutoCloseable {
         final List<double[]> series = new ArrayList<>();
         long streakStart = -1;
         double firstCommit = -1;
+        double lastBeforeCommit = 0;
         double caughtUp = -1;
         long countedAtCatchUp = 0;
         long peakRss = 0;
@@ -96,6 +106,8 @@ final class Drain implements AutoCloseable {
                 series.add(new double[] {t, committedRaw, r});
                 if (firstCommit < 0 && committedRaw > 0) {
                     firstCommit = t;
+                } else if (firstCommit < 0) {
+                    lastBeforeCommit = t;
                 }
                 final boolean done = rawEnd > 0 && ends.entrySet().stream()
                         .allMatch(e -> e.getValue() == 0 || committed.getOrDefault(e.getKey(), -1L) >= e.getValue());
@@ -109,7 +121,7 @@ final class Drain implements AutoCloseable {
                     streakStart = -1;
                 }
                 if (streakStart > 0 && now - streakStart >= stableNanos) {
-                    return new Outcome(true, firstCommit, (streakStart - start) / 1e9, committedRaw, peakRss, series,
+                    return new Outcome(true, lastBeforeCommit, firstCommit, (streakStart - start) / 1e9, committedRaw, peakRss, series,
                             caughtUp, countedAtCatchUp);
                 }
                 if (now >= nextPrint) {
@@ -122,7 +134,7 @@ final class Drain implements AutoCloseable {
             }
             Broker.sleep(500);
         }
-        return new Outcome(false, firstCommit, (System.nanoTime() - start) / 1e9, committedRaw, peakRss, series,
+        return new Outcome(false, lastBeforeCommit, firstCommit, (System.nanoTime() - start) / 1e9, committedRaw, peakRss, series,
                 caughtUp, countedAtCatchUp);
     }
 
