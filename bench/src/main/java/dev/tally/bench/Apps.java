@@ -2,6 +2,7 @@ package dev.tally.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,6 +103,7 @@ final class Apps {
                 Bench.class.getName(), "child", kind.name(), bootstrap, applicationId, stateDir.toString(),
                 String.valueOf(reorderDelay.toMillis())));
         try {
+            Files.createDirectories(output.toAbsolutePath().getParent());
             return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start child JVM", e);

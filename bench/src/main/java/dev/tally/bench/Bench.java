@@ -52,7 +52,8 @@ public final class Bench implements Callable<Integer> {
     long events;
     @Option(names = "--keys", defaultValue = "100000", description = "processing: distinct counter keys (default ${DEFAULT-VALUE})")
     int keys;
-    @Option(names = "--fresh-rate", defaultValue = "500") double freshRate;
+    @Option(names = "--fresh-rate", defaultValue = "5000", description = "freshness: background events/s written to webhooks.raw (default ${DEFAULT-VALUE})")
+    double freshRate;
     @Option(names = "--fresh-seconds", defaultValue = "30") int freshSeconds;
     @Option(names = "--query-keys", defaultValue = "10000") int queryKeys;
     @Option(names = "--query-rate", defaultValue = "500") double queryRate;
@@ -113,24 +114,8 @@ public final class Bench implements Callable<Integer> {
         meta.put("smoke", smoke);
         meta.put("settings", settings());
         final Report report = new Report(out, meta);
-        final boolean fork = !inProcessBroker;
-        for (String w : run) {
-            System.err.println("== " + w + " (load average " + Machine.loadAverage() + ")");
-            final Path dir = work.resolve(w);
-            switch (w) {
-                case "ingest" -> IngestBench.run(report, dir, fork, new IngestBench.Settings(Duration.ofSeconds(ingestSeconds),
-                        concurrency, ingestRounds, ingestRates, Duration.ofSeconds(ingestSeconds), true));
-                case "processing" -> processing(report, dir, fork);
-                case "freshness" -> FreshnessBench.run(report, dir, fork, new FreshnessBench.Settings(freshRate,
-                        Duration.ofSeconds(freshSeconds), smoke ? 2 : 4, Duration.ofMillis(20)));
-                case "query" -> QueryBench.run(report, dir, fork, new QueryBench.Settings(queryKeys, Math.min(concurrency, 16),
-                        Duration.ofSeconds(querySeconds), queryRate));
-                case "scale" -> ScaleBench.run(report, dir, fork, new ScaleBench.Settings(scaleKeys, scaleMinEvents, scaleRates,
-                        Duration.ofSeconds(scaleRateSeconds), heap, timeoutSeconds, tails()));
-                default -> throw new IllegalStateException(w);
-            }
-            deleteRecursively(dir);
-            report.write();   // after each benchmark, so an interrupted run keeps what it measured
+        try (Broker broker = Broker.start(work.resolve("broker"), !inProcessBroker)) {
+            runEach(run, report, broker);
         }
         meta.put("finished", Instant.now().toString());
         meta.put("load_average_at_end", Machine.loadAverage());
@@ -138,8 +123,31 @@ public final class Bench implements Callable<Integer> {
         return report;
     }
 
-    private void processing(final Report report, final Path dir, final boolean fork) {
-        final ProcessingBench.Point p = ProcessingBench.point(dir, fork, events, keys, heap, timeoutSeconds, tails());
+    private void runEach(final List<String> run, final Report report, final Broker broker) throws Exception {
+        for (String w : run) {
+            System.err.println("== " + w + " (load average " + Machine.loadAverage() + ")");
+            final long started = System.nanoTime();
+            final Path dir = work.resolve(w);
+            switch (w) {
+                case "ingest" -> IngestBench.run(report, dir, broker, new IngestBench.Settings(Duration.ofSeconds(ingestSeconds),
+                        concurrency, ingestRounds, ingestRates, Duration.ofSeconds(ingestSeconds), true));
+                case "processing" -> processing(report, dir, broker);
+                case "freshness" -> FreshnessBench.run(report, dir, broker, new FreshnessBench.Settings(freshRate,
+                        Duration.ofSeconds(freshSeconds), smoke ? 2 : 4, Duration.ofMillis(20)));
+                case "query" -> QueryBench.run(report, dir, broker, new QueryBench.Settings(queryKeys, Math.min(concurrency, 16),
+                        Duration.ofSeconds(querySeconds), queryRate));
+                case "scale" -> ScaleBench.run(report, dir, broker, new ScaleBench.Settings(scaleKeys, scaleMinEvents, scaleRates,
+                        Duration.ofSeconds(scaleRateSeconds), heap, timeoutSeconds, tails()));
+                default -> throw new IllegalStateException(w);
+            }
+            System.err.printf("== %s took %.0f s%n", w, (System.nanoTime() - started) / 1e9);
+            deleteRecursively(dir);
+            report.write();   // after each benchmark, so an interrupted run keeps what it measured
+        }
+    }
+
+    private void processing(final Report report, final Path dir, final Broker broker) {
+        final ProcessingBench.Point p = ProcessingBench.point(dir, broker, events, keys, heap, timeoutSeconds, tails());
         report.section("processing", p.toMap());
         report.compare("processing", "events/s through the topology (" + events + " events, " + keys + " keys)",
                 p.tally().eventsPerSecond(), p.baseline().eventsPerSecond(), "/s", "≥ 0.50");

@@ -16,8 +16,9 @@ import org.apache.kafka.clients.admin.Admin;
 import dev.tally.broker.EmbeddedKafkaBroker;
 
 /**
- * A single-node KRaft broker on 127.0.0.1 for one benchmark: in a child JVM by default, so the
- * broker's CPU and memory stay out of the measured JVM's RSS and profile; in-process for the smoke tests.
+ * A single-node KRaft broker on 127.0.0.1 for a whole benchmark run: in a child JVM by default, so
+ * the broker's CPU and memory stay out of the measured JVM's RSS and profile; in-process with
+ * {@code --in-process-broker}. Each measurement starts from {@link #reset()}: no topics, no groups.
  */
 final class Broker implements AutoCloseable {
 
@@ -65,6 +66,33 @@ final class Broker implements AutoCloseable {
 
     String bootstrap() {
         return bootstrap;
+    }
+
+    /**
+     * Deletes every topic (Kafka's internal topics stay), so the next measurement starts as on a
+     * fresh broker, and waits until they are gone: a topic being deleted cannot be created again.
+     * Consumer groups go with their topics' offsets, but a stopped Kafka Streams member stays in its
+     * group until its session times out, so each measurement uses application ids of its own.
+     */
+    void reset() {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            final var topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            if (!topics.isEmpty()) {
+                admin.deleteTopics(topics).all().get(60, TimeUnit.SECONDS);
+            }
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!admin.listTopics().names().get(30, TimeUnit.SECONDS).isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topics still there 60 s after their deletion");
+                }
+                sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot reset the broker", e);
+        }
     }
 
     private void awaitReady(final Duration timeout) {

@@ -29,10 +29,10 @@ final class IngestBench {
     private IngestBench() {
     }
 
-    static void run(final Report report, final Path work, final boolean fork, final Settings s) throws InterruptedException {
+    static void run(final Report report, final Path work, final Broker broker, final Settings s) throws InterruptedException {
         final Map<String, Object> out = new LinkedHashMap<>();
-        try (Broker broker = Broker.start(work.resolve("broker"), fork);
-             BareHttp bare = new BareHttp()) {
+        broker.reset();
+        try (BareHttp bare = new BareHttp()) {
             final GatewayApp gateway = Rig.gateway(broker.bootstrap());
             try {
                 final Load load = new Load(Load.client(), Duration.ofSeconds(10));

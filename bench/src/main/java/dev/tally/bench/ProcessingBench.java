@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Events per second through Tally's whole topology from a pre-filled raw topic, against plain Kafka
@@ -55,23 +56,27 @@ final class ProcessingBench {
         static final Tails SMOKE = new Tails(Duration.ofMillis(500), Duration.ofSeconds(1));
     }
 
+    /** Numbers the points of a run: each point's apps get application ids of their own. */
+    private static final AtomicInteger POINTS = new AtomicInteger();
+
     private ProcessingBench() {
     }
 
-    static Point point(final Path work, final boolean fork, final long events, final int keys, final String heap,
+    static Point point(final Path work, final Broker broker, final long events, final int keys, final String heap,
                        final long timeoutSeconds, final Tails tails) {
-        try (Broker broker = Broker.start(work.resolve("broker"), fork);
-             Drain drain = new Drain(broker.bootstrap(), tails.stable())) {
+        broker.reset();
+        try (Drain drain = new Drain(broker.bootstrap(), tails.stable())) {
             final double prefill;
             try (RawProducer producer = new RawProducer(broker.bootstrap())) {
                 prefill = producer.prefill(events, keys, "processing " + keys + " keys");
             }
-            final Drain.Outcome baseline = runApp(work, broker, drain, Apps.Kind.BASELINE, "bench-baseline", heap, timeoutSeconds,
+            final int n = POINTS.incrementAndGet();
+            final Drain.Outcome baseline = runApp(work, broker, drain, Apps.Kind.BASELINE, "bench-baseline-" + n, heap,
+                    timeoutSeconds, tails.reorderDelay());
+            final long baselineState = Machine.directorySize(work.resolve("state-bench-baseline-" + n));
+            final Drain.Outcome tally = runApp(work, broker, drain, Apps.Kind.TALLY, "bench-tally-" + n, heap, timeoutSeconds,
                     tails.reorderDelay());
-            final long baselineState = Machine.directorySize(work.resolve("state-bench-baseline"));
-            final Drain.Outcome tally = runApp(work, broker, drain, Apps.Kind.TALLY, "bench-tally", heap, timeoutSeconds,
-                    tails.reorderDelay());
-            final long tallyState = Machine.directorySize(work.resolve("state-bench-tally"));
+            final long tallyState = Machine.directorySize(work.resolve("state-bench-tally-" + n));
             return new Point(events, keys, prefill, baseline, tally, baselineState, tallyState);
         }
     }

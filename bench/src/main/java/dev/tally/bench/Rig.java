@@ -61,9 +61,17 @@ final class Rig {
 
     static ProcessorConfig processorConfig(final String bootstrap, final String applicationId, final Duration reorderDelay,
                                            final Path stateDir) {
+        return processorConfig(bootstrap, applicationId, reorderDelay, stateDir, 0);
+    }
+
+    /** As above, with the query API on {@code queryPort}, which it also advertises to other instances (0: any free port, not advertisable). */
+    static ProcessorConfig processorConfig(final String bootstrap, final String applicationId, final Duration reorderDelay,
+                                           final Path stateDir, final int queryPort) {
         final ConfigFile file = ConfigFile.parse("bench", yaml(applicationId, reorderDelay));
-        return ProcessorConfig.from(file, env())
-                .withKafka(KafkaSettings.from(file, env()).withBootstrapServers(bootstrap)).withStateDir(stateDir);
+        final Map<String, String> env = env();
+        env.put("TALLY_QUERY_PORT", String.valueOf(queryPort));
+        return ProcessorConfig.from(file, env)
+                .withKafka(KafkaSettings.from(file, env).withBootstrapServers(bootstrap)).withStateDir(stateDir);
     }
 
     static GatewayConfig gatewayConfig(final String bootstrap) {

@@ -21,7 +21,7 @@ final class ScaleBench {
     private ScaleBench() {
     }
 
-    static void run(final Report report, final Path work, final boolean fork, final Settings s) {
+    static void run(final Report report, final Path work, final Broker broker, final Settings s) {
         final Map<String, Object> out = new LinkedHashMap<>();
         final List<Map<String, Object>> keyPoints = new ArrayList<>();
         final int n = s.keys().size();
@@ -30,7 +30,7 @@ final class ScaleBench {
         for (int i = 0; i < n; i++) {
             final int keys = s.keys().get(i);
             final long events = Math.max(keys, s.minEvents());
-            final ProcessingBench.Point p = ProcessingBench.point(work.resolve("keys-" + keys), fork, events, keys, s.heap(),
+            final ProcessingBench.Point p = ProcessingBench.point(work.resolve("keys-" + keys), broker, events, keys, s.heap(),
                     s.timeoutSeconds(), s.tails());
             keyPoints.add(p.toMap());
             xs[i] = keys;
@@ -52,17 +52,17 @@ final class ScaleBench {
         Plots.lines(report.dir().resolve("scale-keys-rss.png"), "Peak RSS of the processing JVM vs distinct keys (-Xmx" + s.heap() + ")",
                 "distinct keys", "RSS (MiB)", true, Map.of("Tally", new double[][] {xs, y[2]},
                         "baseline", new double[][] {xs, y[3]}));
-        out.put("rate", rateCurve(report, work.resolve("rate"), fork, s));
+        out.put("rate", rateCurve(report, work.resolve("rate"), broker, s));
         report.section("scale", out);
     }
 
-    private static List<Map<String, Object>> rateCurve(final Report report, final Path work, final boolean fork, final Settings s) {
+    private static List<Map<String, Object>> rateCurve(final Report report, final Path work, final Broker broker, final Settings s) {
         final List<Map<String, Object>> points = new ArrayList<>();
         final int n = s.rates().size();
         final double[] xs = new double[n];
         final double[][] y = new double[3][n];
-        try (Broker broker = Broker.start(work.resolve("broker"), fork);
-             Drain drain = new Drain(broker.bootstrap(), s.tails().stable());
+        broker.reset();
+        try (Drain drain = new Drain(broker.bootstrap(), s.tails().stable());
              RawProducer producer = new RawProducer(broker.bootstrap())) {
             final Process child = Apps.startChild(Apps.Kind.TALLY, broker.bootstrap(), "bench-rate", work.resolve("state"),
                     s.tails().reorderDelay(), s.heap(), work.resolve("bench-rate.log"));

@@ -51,7 +51,9 @@ class BenchSmokeTest {
         assertThat(json.at("/processing/tally/peak_rss_mb").asLong()).isPositive();
         assertThat(json.at("/freshness/reorder_delay 0s/probes").asLong()).isPositive();
         assertThat(json.at("/freshness/reorder_delay 0s/visible_p99_ms").asDouble()).isPositive();
-        assertThat(json.at("/query/max/query/ok").asLong()).isPositive();
+        assertThat(json.at("/query/max/local/ok").asLong()).isPositive();
+        assertThat(json.at("/query/max/routed/ok").asLong()).isPositive();
+        assertThat(json.at("/query/max/top/ok").asLong()).isPositive();
         assertThat(json.at("/scale/keys").size()).isEqualTo(2);
         assertThat(json.at("/scale/rate").size()).isEqualTo(2);
         assertThat(report.rows()).allSatisfy(r -> assertThat(r.tally()).isNotBlank());
