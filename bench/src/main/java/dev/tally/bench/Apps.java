@@ -63,19 +63,64 @@ final class Apps {
         return p;
     }
 
+    /** A started app: its RSS and how to stop it. */
+    interface Running extends AutoCloseable {
+        long rss();
+
+        @Override
+        void close();
+    }
+
+    /** Starts one app: the measured apps outside this JVM (RSS their own), else inside it (for smoke runs). */
+    static Running start(final boolean fork, final Kind kind, final String bootstrap, final String applicationId,
+                         final Path stateDir, final Duration reorderDelay, final String heap, final Path log) {
+        if (fork) {
+            final Process child = startChild(kind, bootstrap, applicationId, stateDir, reorderDelay, heap, log);
+            return new Running() {
+                @Override
+                public long rss() {
+                    return Machine.rssBytes(Path.of("/proc", String.valueOf(child.pid()), "status"));
+                }
+
+                @Override
+                public void close() {
+                    stopChild(child);
+                }
+            };
+        }
+        final AutoCloseable app = startHere(kind, bootstrap, applicationId, stateDir, reorderDelay);
+        return new Running() {
+            @Override
+            public long rss() {
+                return Machine.rssBytes(Path.of("/proc/self/status"));
+            }
+
+            @Override
+            public void close() {
+                try {
+                    app.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot stop " + applicationId, e);
+                }
+            }
+        };
+    }
+
+    private static AutoCloseable startHere(final Kind kind, final String bootstrap, final String applicationId,
+                                           final Path stateDir, final Duration reorderDelay) {
+        if (kind == Kind.TALLY) {
+            return new ProcessorApp(Rig.processorConfig(bootstrap, applicationId, reorderDelay, stateDir)).start();
+        }
+        final KafkaStreams streams = new KafkaStreams(baselineTopology(), baselineProperties(bootstrap, applicationId, stateDir));
+        streams.start();
+        return () -> streams.close(Duration.ofSeconds(30));
+    }
+
     /** Child JVM entry: runs one app until the parent ends this process. */
     static void runChild(final Kind kind, final String bootstrap, final String applicationId, final Path stateDir,
                          final Duration reorderDelay) throws InterruptedException {
         final CountDownLatch stop = new CountDownLatch(1);
-        final AutoCloseable app;
-        if (kind == Kind.TALLY) {
-            final ProcessorApp tally = new ProcessorApp(Rig.processorConfig(bootstrap, applicationId, reorderDelay, stateDir)).start();
-            app = tally;
-        } else {
-            final KafkaStreams streams = new KafkaStreams(baselineTopology(), baselineProperties(bootstrap, applicationId, stateDir));
-            streams.start();
-            app = () -> streams.close(Duration.ofSeconds(30));
-        }
+        final AutoCloseable app = startHere(kind, bootstrap, applicationId, stateDir, reorderDelay);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 app.close();
@@ -89,7 +134,7 @@ final class Apps {
     }
 
     /** Starts {@code kind} in a child JVM with {@code heap} (such as "1g"). */
-    static Process startChild(final Kind kind, final String bootstrap, final String applicationId, final Path stateDir,
+    private static Process startChild(final Kind kind, final String bootstrap, final String applicationId, final Path stateDir,
                               final Duration reorderDelay, final String heap, final Path log) {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         final List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heap));
@@ -110,7 +155,7 @@ final class Apps {
         }
     }
 
-    static void stopChild(final Process child) {
+    private static void stopChild(final Process child) {
         child.destroy();
         try {
             if (!child.waitFor(45, TimeUnit.SECONDS)) {
@@ -120,9 +165,5 @@ final class Apps {
             Thread.currentThread().interrupt();
             child.destroyForcibly();
         }
-    }
-
-    static long rss(final Process child) {
-        return Machine.rssBytes(Path.of("/proc", String.valueOf(child.pid()), "status"));
     }
 }

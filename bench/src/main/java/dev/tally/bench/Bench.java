@@ -137,7 +137,7 @@ public final class Bench implements Callable<Integer> {
                 case "query" -> QueryBench.run(report, dir, broker, new QueryBench.Settings(queryKeys, Math.min(concurrency, 16),
                         Duration.ofSeconds(querySeconds), queryRate));
                 case "scale" -> ScaleBench.run(report, dir, broker, new ScaleBench.Settings(scaleKeys, scaleMinEvents, scaleRates,
-                        Duration.ofSeconds(scaleRateSeconds), heap, timeoutSeconds, tails()));
+                        Duration.ofSeconds(scaleRateSeconds), heap, timeoutSeconds, mode()));
                 default -> throw new IllegalStateException(w);
             }
             System.err.printf("== %s took %.0f s%n", w, (System.nanoTime() - started) / 1e9);
@@ -147,7 +147,7 @@ public final class Bench implements Callable<Integer> {
     }
 
     private void processing(final Report report, final Path dir, final Broker broker) {
-        final ProcessingBench.Point p = ProcessingBench.point(dir, broker, events, keys, heap, timeoutSeconds, tails());
+        final ProcessingBench.Point p = ProcessingBench.point(dir, broker, events, keys, heap, timeoutSeconds, mode());
         report.section("processing", p.toMap());
         report.compare("processing", "events/s through the topology (" + events + " events, " + keys + " keys)",
                 p.tally().eventsPerSecond(), p.baseline().eventsPerSecond(), "/s", "≥ 0.50");
@@ -164,8 +164,8 @@ public final class Bench implements Callable<Integer> {
                 + " keys)", "seconds since start", "records committed", false, series);
     }
 
-    private ProcessingBench.Tails tails() {
-        return smoke ? ProcessingBench.Tails.SMOKE : ProcessingBench.Tails.DEFAULT;
+    private ProcessingBench.Mode mode() {
+        return smoke ? ProcessingBench.Mode.SMOKE : ProcessingBench.Mode.DEFAULT;
     }
 
     private static double[][] xy(final Drain.Outcome o) {

@@ -46,14 +46,15 @@ final class ProcessingBench {
     }
 
     /**
-     * Tally's reorder delay in the processing runs, and how long "committed to the end" must hold
-     * before a run counts as drained (left out of the measured time, for both apps alike).
+     * Tally's reorder delay in the processing runs, how long "committed to the end" must hold
+     * before a run counts as drained (left out of the measured time, for both apps alike), and
+     * whether each app runs in a child JVM of its own.
      */
-    record Tails(Duration reorderDelay, Duration stable) {
-        /** Tally's default reorder delay; 4 s of stable offsets. */
-        static final Tails DEFAULT = new Tails(Duration.ofSeconds(5), Duration.ofSeconds(4));
-        /** For smoke runs, which check the harness and measure nothing. */
-        static final Tails SMOKE = new Tails(Duration.ofMillis(500), Duration.ofSeconds(1));
+    record Mode(Duration reorderDelay, Duration stable, boolean forkApps) {
+        /** Tally's default reorder delay; 4 s of stable offsets; each app in its own JVM. */
+        static final Mode DEFAULT = new Mode(Duration.ofSeconds(5), Duration.ofSeconds(4), true);
+        /** For smoke runs, which check the harness and measure nothing: the apps in this JVM. */
+        static final Mode SMOKE = new Mode(Duration.ofMillis(500), Duration.ofSeconds(1), false);
     }
 
     /** Numbers the points of a run: each point's apps get application ids of their own. */
@@ -63,19 +64,19 @@ final class ProcessingBench {
     }
 
     static Point point(final Path work, final Broker broker, final long events, final int keys, final String heap,
-                       final long timeoutSeconds, final Tails tails) {
+                       final long timeoutSeconds, final Mode mode) {
         broker.reset();
-        try (Drain drain = new Drain(broker.bootstrap(), tails.stable())) {
+        try (Drain drain = new Drain(broker.bootstrap(), mode.stable())) {
             final double prefill;
             try (RawProducer producer = new RawProducer(broker.bootstrap())) {
                 prefill = producer.prefill(events, keys, "processing " + keys + " keys");
             }
             final int n = POINTS.incrementAndGet();
             final Drain.Outcome baseline = runApp(work, broker, drain, Apps.Kind.BASELINE, "bench-baseline-" + n, heap,
-                    timeoutSeconds, tails.reorderDelay());
+                    timeoutSeconds, mode);
             final long baselineState = Machine.directorySize(work.resolve("state-bench-baseline-" + n));
             final Drain.Outcome tally = runApp(work, broker, drain, Apps.Kind.TALLY, "bench-tally-" + n, heap, timeoutSeconds,
-                    tails.reorderDelay());
+                    mode);
             final long tallyState = Machine.directorySize(work.resolve("state-bench-tally-" + n));
             return new Point(events, keys, prefill, baseline, tally, baselineState, tallyState);
         }
@@ -83,16 +84,13 @@ final class ProcessingBench {
 
     private static Drain.Outcome runApp(final Path work, final Broker broker, final Drain drain, final Apps.Kind kind,
                                         final String applicationId, final String heap, final long timeoutSeconds,
-                                        final Duration reorderDelay) {
-        final Process child = Apps.startChild(kind, broker.bootstrap(), applicationId, work.resolve("state-" + applicationId),
-                reorderDelay, heap, work.resolve(applicationId + ".log"));
-        try {
-            final Drain.Outcome o = drain.await(applicationId, timeoutSeconds, () -> Apps.rss(child), kind.name().toLowerCase(java.util.Locale.ROOT));
+                                        final Mode mode) {
+        try (Apps.Running app = Apps.start(mode.forkApps(), kind, broker.bootstrap(), applicationId,
+                work.resolve("state-" + applicationId), mode.reorderDelay(), heap, work.resolve(applicationId + ".log"))) {
+            final Drain.Outcome o = drain.await(applicationId, timeoutSeconds, app::rss, kind.name().toLowerCase(java.util.Locale.ROOT));
             System.err.printf("  [%s] %s: %,.0f events/s end to end, %,.0f events/s while input lasts, tail %.1f s (drained: %s)%n",
                     applicationId, kind, o.eventsPerSecond(), o.inputEventsPerSecond(), o.tailSeconds(), o.drained());
             return o;
-        } finally {
-            Apps.stopChild(child);
         }
     }
 }

@@ -15,7 +15,7 @@ import java.util.Map;
 final class ScaleBench {
 
     record Settings(List<Integer> keys, long minEvents, List<Double> rates, Duration rateDuration, String heap,
-                    long timeoutSeconds, ProcessingBench.Tails tails) {
+                    long timeoutSeconds, ProcessingBench.Mode mode) {
     }
 
     private ScaleBench() {
@@ -31,7 +31,7 @@ final class ScaleBench {
             final int keys = s.keys().get(i);
             final long events = Math.max(keys, s.minEvents());
             final ProcessingBench.Point p = ProcessingBench.point(work.resolve("keys-" + keys), broker, events, keys, s.heap(),
-                    s.timeoutSeconds(), s.tails());
+                    s.timeoutSeconds(), s.mode());
             keyPoints.add(p.toMap());
             xs[i] = keys;
             y[0][i] = p.tally().eventsPerSecond();
@@ -62,13 +62,12 @@ final class ScaleBench {
         final double[] xs = new double[n];
         final double[][] y = new double[3][n];
         broker.reset();
-        try (Drain drain = new Drain(broker.bootstrap(), s.tails().stable());
+        try (Drain drain = new Drain(broker.bootstrap(), s.mode().stable());
              RawProducer producer = new RawProducer(broker.bootstrap())) {
-            final Process child = Apps.startChild(Apps.Kind.TALLY, broker.bootstrap(), "bench-rate", work.resolve("state"),
-                    s.tails().reorderDelay(), s.heap(), work.resolve("bench-rate.log"));
-            try {
+            try (Apps.Running app = Apps.start(s.mode().forkApps(), Apps.Kind.TALLY, broker.bootstrap(), "bench-rate",
+                    work.resolve("state"), s.mode().reorderDelay(), s.heap(), work.resolve("bench-rate.log"))) {
                 producer.atRate(100, Duration.ofSeconds(2), 1000, "warm-");
-                drain.await("bench-rate", 120, () -> Apps.rss(child), "rate warm-up");
+                drain.await("bench-rate", 120, app::rss, "rate warm-up");
                 for (int i = 0; i < n; i++) {
                     final double rate = s.rates().get(i);
                     final long before = drain.committedRaw("bench-rate");
@@ -76,7 +75,7 @@ final class ScaleBench {
                     final long sent = producer.atRate(rate, s.rateDuration(), 10_000, "r" + i + "-");
                     final double sendSeconds = (System.nanoTime() - t0) / 1e9;
                     final long duringLoad = drain.committedRaw("bench-rate") - before;
-                    final Drain.Outcome after = drain.await("bench-rate", s.timeoutSeconds(), () -> Apps.rss(child), "rate " + (long) rate);
+                    final Drain.Outcome after = drain.await("bench-rate", s.timeoutSeconds(), app::rss, "rate " + (long) rate);
                     final double processed = duringLoad / sendSeconds;
                     final Map<String, Object> m = new LinkedHashMap<>();
                     m.put("offered_per_s", rate);
@@ -95,8 +94,6 @@ final class ScaleBench {
                 }
             } catch (Exception e) {
                 throw new IllegalStateException("rate curve failed", e);
-            } finally {
-                Apps.stopChild(child);
             }
         }
         Plots.lines(report.dir().resolve("scale-rate.png"), "Tally processed/s vs offered rate (committed offsets)", "offered events/s",

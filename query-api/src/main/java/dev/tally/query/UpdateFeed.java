@@ -81,9 +81,10 @@ final class UpdateFeed implements AutoCloseable {
 
     private void run() {
         try {
-            final List<TopicPartition> partitions = new ArrayList<>();
-            consumer.partitionsFor(Topics.COUNT_UPDATES.name(), Duration.ofSeconds(30))
-                    .forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
+            final List<TopicPartition> partitions = partitions();
+            if (partitions.isEmpty()) {
+                return;   // closed before the topic appeared
+            }
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             while (!closed) {
@@ -102,6 +103,39 @@ final class UpdateFeed implements AutoCloseable {
         }
     }
 
+    /**
+     * The partitions of {@link Topics#COUNT_UPDATES}, once the topic is known: just after the
+     * processor created it, a broker may not list it yet, and assigning no partitions would end the
+     * feed. Empty only when closed first.
+     */
+    private List<TopicPartition> partitions() {
+        final long warnAt = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        boolean warned = false;
+        while (!closed) {
+            final List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(Topics.COUNT_UPDATES.name(), Duration.ofSeconds(30))
+                    .forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
+            if (!partitions.isEmpty()) {
+                return partitions;
+            }
+            if (!warned && System.nanoTime() > warnAt) {
+                LOG.warn("topic {} not found yet; /stream clients get updates once it exists", Topics.COUNT_UPDATES.name());
+                warned = true;
+            }
+            sleepQuietly();
+        }
+        return List.of();
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WakeupException();
+        }
+    }
+
     private synchronized void publish(final Event event) {
         history.addLast(event);
         if (history.size() > HISTORY) {
@@ -112,6 +146,11 @@ final class UpdateFeed implements AutoCloseable {
                 subscribers.remove(s);   // too slow: its loop sees it is gone and disconnects it
             }
         }
+    }
+
+    /** How many updates the feed holds for resuming clients: what it has read, up to {@value #HISTORY}. */
+    synchronized int held() {
+        return history.size();
     }
 
     /** Streams to {@code client} until it disconnects; runs on the request's thread. */
