@@ -48,7 +48,7 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--ingest-rounds", defaultValue = "2") int ingestRounds;
     @Option(names = "--concurrency", defaultValue = "32") int concurrency;
     @Option(names = "--ingest-rates", split = ",", defaultValue = "250,500,1000,2000") List<Double> ingestRates;
-    @Option(names = "--events", defaultValue = "300000", description = "processing: events pre-filled (default ${DEFAULT-VALUE})")
+    @Option(names = "--events", defaultValue = "2000000", description = "processing: events pre-filled (default ${DEFAULT-VALUE})")
     long events;
     @Option(names = "--keys", defaultValue = "100000", description = "processing: distinct counter keys (default ${DEFAULT-VALUE})")
     int keys;
@@ -58,9 +58,9 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--query-keys", defaultValue = "10000") int queryKeys;
     @Option(names = "--query-rate", defaultValue = "500") double queryRate;
     @Option(names = "--query-seconds", defaultValue = "10") int querySeconds;
-    @Option(names = "--scale-keys", split = ",", defaultValue = "10000,100000,300000") List<Integer> scaleKeys;
+    @Option(names = "--scale-keys", split = ",", defaultValue = "10000,100000,1000000") List<Integer> scaleKeys;
     @Option(names = "--scale-min-events", defaultValue = "100000") long scaleMinEvents;
-    @Option(names = "--scale-rates", split = ",", defaultValue = "1000,2000,4000") List<Double> scaleRates;
+    @Option(names = "--scale-rates", split = ",", defaultValue = "1000,2000,4000,8000") List<Double> scaleRates;
     @Option(names = "--scale-rate-seconds", defaultValue = "20") int scaleRateSeconds;
     @Option(names = "--timeout-seconds", defaultValue = "900", description = "longest wait for one processing run")
     long timeoutSeconds;
