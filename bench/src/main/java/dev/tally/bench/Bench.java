@@ -45,7 +45,7 @@ public final class Bench implements Callable<Integer> {
     String heap;
 
     @Option(names = "--ingest-seconds", defaultValue = "15") int ingestSeconds;
-    @Option(names = "--ingest-rounds", defaultValue = "2") int ingestRounds;
+    @Option(names = "--ingest-rounds", defaultValue = "3") int ingestRounds;
     @Option(names = "--concurrency", defaultValue = "32") int concurrency;
     @Option(names = "--ingest-rates", split = ",", defaultValue = "250,500,1000,2000") List<Double> ingestRates;
     @Option(names = "--events", defaultValue = "2000000", description = "processing: events pre-filled (default ${DEFAULT-VALUE})")
