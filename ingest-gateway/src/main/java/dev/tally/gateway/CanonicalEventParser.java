@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 import java.util.List;
@@ -73,7 +72,7 @@ public final class CanonicalEventParser implements EventMapper {
     private static Instant timestamp(final String text) {
         final Instant time;
         try {
-            time = OffsetDateTime.parse(text).toInstant();
+            time = OffsetDateTimeText.parse(text);
         } catch (DateTimeParseException e) {
             throw ProblemException.badRequest("$.timestamp: '" + text
                     + "' is not an ISO 8601 date-time with a zone offset, such as 2026-11-22T10:15:30Z.");
