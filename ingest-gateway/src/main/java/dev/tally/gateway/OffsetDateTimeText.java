@@ -29,8 +29,11 @@ final class OffsetDateTimeText {
         return fast != null ? fast : OffsetDateTime.parse(text).toInstant();
     }
 
-    /** The instant when {@code text} has the common form with every field in range; otherwise null. */
-    private static Instant common(final String text) {
+    /**
+     * The instant when {@code text} has the common form ({@code yyyy-MM-ddTHH:mm:ss}, an optional
+     * fraction of 1 to 9 digits, {@code Z} or {@code ±HH:mm}) with every field in range; otherwise null.
+     */
+    static Instant common(final String text) {
         final int length = text.length();
         if (length < SECONDS_END + 1 || text.charAt(4) != '-' || text.charAt(7) != '-' || text.charAt(10) != 'T'
                 || text.charAt(13) != ':' || text.charAt(16) != ':') {
