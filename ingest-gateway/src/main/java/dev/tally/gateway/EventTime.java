@@ -5,7 +5,6 @@ import java.math.RoundingMode;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
@@ -50,7 +49,7 @@ final class EventTime {
 
     private static Instant fromIso(final String text, final String field) {
         try {
-            return OffsetDateTime.parse(text).toInstant();
+            return OffsetDateTimeText.parse(text);
         } catch (DateTimeParseException withoutOffset) {
             try {
                 return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);

@@ -1,6 +1,8 @@
 package dev.tally.gateway;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Counter;
@@ -25,8 +27,19 @@ final class GatewayMetrics {
 
     static final String UNKNOWN_SOURCE = "unknown";
 
+    private record RequestKey(String source, int status) {
+    }
+
+    private record RejectionKey(String source, String reason) {
+    }
+
     private final MeterRegistry registry;
     private final AtomicInteger inFlight = new AtomicInteger();
+    // Each meter is registered once and then found here: registering again on every delivery would build its id and look it up in the registry.
+    private final Map<RequestKey, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<RejectionKey, Counter> rejections = new ConcurrentHashMap<>();
+    private final Map<Boolean, Timer> produceLatency = new ConcurrentHashMap<>();
+    private final Map<String, Counter> rejectedTopic = new ConcurrentHashMap<>();
 
     GatewayMetrics(final MeterRegistry registry) {
         this.registry = registry;
@@ -43,23 +56,27 @@ final class GatewayMetrics {
 
     void finished(final String source, final int status) {
         inFlight.decrementAndGet();
-        Counter.builder("tally.gateway.requests").description("Deliveries answered, by source and HTTP status")
-                .tag("source", source).tag("status", String.valueOf(status)).register(registry).increment();
+        requests.computeIfAbsent(new RequestKey(source, status), k -> Counter.builder("tally.gateway.requests")
+                .description("Deliveries answered, by source and HTTP status")
+                .tag("source", k.source()).tag("status", String.valueOf(k.status())).register(registry)).increment();
     }
 
     void rejected(final String source, final String reason) {
-        Counter.builder("tally.gateway.rejections").description("Deliveries refused, by source and reason")
-                .tag("source", source).tag("reason", reason).register(registry).increment();
+        rejections.computeIfAbsent(new RejectionKey(source, reason), k -> Counter.builder("tally.gateway.rejections")
+                .description("Deliveries refused, by source and reason")
+                .tag("source", k.source()).tag("reason", k.reason()).register(registry)).increment();
     }
 
     void produced(final Duration latency, final boolean acked) {
-        Timer.builder("tally.gateway.produce.latency").description("From send to Kafka's acknowledgement of a delivery's events")
+        produceLatency.computeIfAbsent(acked, a -> Timer.builder("tally.gateway.produce.latency")
+                .description("From send to Kafka's acknowledgement of a delivery's events")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-                .tag("outcome", acked ? "acked" : "failed").register(registry).record(latency);
+                .tag("outcome", a ? "acked" : "failed").register(registry)).record(latency);
     }
 
     void rejectedTopic(final String outcome) {
-        Counter.builder("tally.gateway.rejected_topic").description("Rejections written to webhooks.rejected or left out")
-                .tag("outcome", outcome).register(registry).increment();
+        rejectedTopic.computeIfAbsent(outcome, o -> Counter.builder("tally.gateway.rejected_topic")
+                .description("Rejections written to webhooks.rejected or left out")
+                .tag("outcome", o).register(registry)).increment();
     }
 }

@@ -14,12 +14,16 @@ final class HmacKeys {
     private static final String ALGORITHM = "HmacSHA256";
 
     private final List<SecretKeySpec> keys;
+    // Mac.getInstance looks up the provider and init derives the key's pads: done once per thread and
+    // secret, not per delivery. doFinal leaves a Mac ready for the next message under the same key.
+    private final ThreadLocal<Mac[]> macs;
 
     HmacKeys(final List<byte[]> secrets) {
         if (secrets.isEmpty()) {
             throw new IllegalArgumentException("at least one secret is needed");
         }
         this.keys = secrets.stream().map(s -> new SecretKeySpec(s, ALGORITHM)).toList();
+        this.macs = ThreadLocal.withInitial(() -> keys.stream().map(HmacKeys::initialised).toArray(Mac[]::new));
     }
 
     /**
@@ -27,8 +31,9 @@ final class HmacKeys {
      * @return the index of the first secret whose MAC of {@code message} equals a candidate, or -1
      */
     int match(final byte[] message, final List<byte[]> candidates) {
-        for (int i = 0; i < keys.size(); i++) {
-            final byte[] expected = mac(keys.get(i), message);
+        final Mac[] perKey = macs.get();
+        for (int i = 0; i < perKey.length; i++) {
+            final byte[] expected = perKey[i].doFinal(message);
             for (final byte[] candidate : candidates) {
                 if (MessageDigest.isEqual(expected, candidate)) {
                     return i;
@@ -39,14 +44,14 @@ final class HmacKeys {
     }
 
     static byte[] mac(final byte[] secret, final byte[] message) {
-        return mac(new SecretKeySpec(secret, ALGORITHM), message);
+        return initialised(new SecretKeySpec(secret, ALGORITHM)).doFinal(message);
     }
 
-    private static byte[] mac(final SecretKeySpec key, final byte[] message) {
+    private static Mac initialised(final SecretKeySpec key) {
         try {
             final Mac mac = Mac.getInstance(ALGORITHM);
             mac.init(key);
-            return mac.doFinal(message);
+            return mac;
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HMAC-SHA256 is unavailable in this JVM", e);
         }

@@ -28,6 +28,26 @@ class HmacVerifierTest {
     }
 
     @Test
+    void shouldJudgeEachDeliveryOnItsOwnWhateverTheSameThreadVerifiedBefore() throws Exception {
+        // The verifier keeps one initialised Mac per thread and secret; nothing of one delivery may leak into the next.
+        final Runnable sequence = () -> {
+            for (int i = 0; i < 50; i++) {
+                assertThat(verifier.verify(DeliveryScenario.valid().build())).isEqualTo(0);
+                assertRejected(DeliveryScenario.valid().signedWith("guess").build(), "does not match the body");
+                assertThat(verifier.verify(DeliveryScenario.valid().signedWith(DeliveryScenario.OLD_SECRET).build())).isEqualTo(1);
+                assertRejected(DeliveryScenario.valid().tamperedTo("{\"event_id\":\"evt-" + i + "\"}"), "does not match the body");
+            }
+        };
+        final Thread other = new Thread(sequence);
+        final Throwable[] failed = new Throwable[1];
+        other.setUncaughtExceptionHandler((t, e) -> failed[0] = e);
+        other.start();
+        sequence.run();
+        other.join();
+        assertThat(failed[0]).isNull();
+    }
+
+    @Test
     void shouldRejectAWrongSecretWith401() {
         assertRejected(DeliveryScenario.valid().signedWith("guess").build(), "does not match the body");
     }
