@@ -21,8 +21,9 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * <p>Reads and forwards records keyed {@code source:event_id} with {@link ReceivedEvent} values. Owns the
  * persistent window store {@link StoreNames#DEDUPE}: an id is kept from its first receive time for
  * the longest configured horizon and purged with its store segment afterwards, so the store's size is
- * bounded by the traffic of one horizon. The horizon runs on receive time (when the gateway got each delivery),
- * because that is the span over which senders retry.
+ * bounded by the traffic of one horizon. Each id is written once, so the store has no record cache.
+ * The horizon runs on receive time (when the gateway got each delivery), because that is the span
+ * over which senders retry.
  */
 public final class DedupeProcessor implements Processor<String, ReceivedEvent, String, ReceivedEvent> {
 
@@ -47,7 +48,7 @@ public final class DedupeProcessor implements Processor<String, ReceivedEvent, S
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(stores.window(StoreNames.DEDUPE, longestHorizon, longestHorizon, Serdes.String(), Serdes.Long()));
+                return Set.of(stores.uncachedWindow(StoreNames.DEDUPE, longestHorizon, longestHorizon, Serdes.String(), Serdes.Long()));
             }
         };
     }

@@ -43,8 +43,18 @@ public enum StoreKind {
     /** A window store with a record cache, see {@link #keyValue}. */
     <K, V> StoreBuilder<WindowStore<K, V>> window(final String name, final Duration retention, final Duration size,
                                                   final Serde<K> keys, final Serde<V> values) {
+        return uncachedWindow(name, retention, size, keys, values).withCachingEnabled();
+    }
+
+    /**
+     * A window store without a record cache, for keys written once (event ids): the cache would
+     * coalesce nothing, only add its own work per write and lookup and crowd out the entries of stores
+     * it does help.
+     */
+    <K, V> StoreBuilder<WindowStore<K, V>> uncachedWindow(final String name, final Duration retention, final Duration size,
+                                                          final Serde<K> keys, final Serde<V> values) {
         final WindowBytesStoreSupplier supplier = this == ROCKSDB ? Stores.persistentWindowStore(name, retention, size, false)
                 : Stores.inMemoryWindowStore(name, retention, size, false);
-        return Stores.windowStoreBuilder(supplier, keys, values).withCachingEnabled();
+        return Stores.windowStoreBuilder(supplier, keys, values);
     }
 }
