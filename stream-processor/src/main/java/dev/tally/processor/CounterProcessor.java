@@ -49,6 +49,8 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
     private static final String TIME = "time";
 
     private final Counter counter;
+    /** Per window size, its spelling in records ({@code 1m}); formatted once, not per event. */
+    private final String[] windowNames;
     private final IdleClock clock;
     private ProcessorContext<String, Emitted> context;
     private final List<WindowStore<String, Long>> counts = new ArrayList<>();
@@ -61,6 +63,7 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
 
     CounterProcessor(final Counter counter, final Duration idleAdvance) {
         this.counter = counter;
+        this.windowNames = counter.windows().stream().map(Durations::format).toArray(String[]::new);
         this.clock = new IdleClock(idleAdvance);
     }
 
@@ -236,7 +239,7 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
     }
 
     private String window(final int i) {
-        return Durations.format(counter.windows().get(i));
+        return windowNames[i];
     }
 
     private void emit(final String key, final String topic, final Object value, final long timestamp) {
