@@ -31,7 +31,9 @@ import dev.tally.schemas.Topics;
  * one timestamp all survive — even a redelivery of one id that dedupe let through after its
  * horizon — and iteration order is event-time order, then arrival order. Its time is an {@link IdleClock}: the largest event time
  * seen, which follows the wall clock while no events arrive, so the last events are released even
- * when traffic stops. On a restart it starts from the newest buffered event's time.
+ * when traffic stops. On a restart it starts from the newest buffered event's time. The store has
+ * no record cache (an entry waits the reorder delay, far longer than a commit interval); an event
+ * already due when it arrives is released at once and never stored.
  */
 public final class ReorderProcessor implements Processor<String, ReceivedEvent, String, ReceivedEvent> {
 
@@ -56,7 +58,7 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(stores.keyValue(StoreNames.REORDER, Serdes.Bytes(), ReceivedEvent.SERDE));
+                return Set.of(stores.uncachedKeyValue(StoreNames.REORDER, Serdes.Bytes(), ReceivedEvent.SERDE));
             }
         };
     }
@@ -87,21 +89,37 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
     public void process(final Record<String, ReceivedEvent> record) {
         clock.observe(record.timestamp(), context.currentSystemTimeMs());
         final Bytes key = bufferKey(record.timestamp(), record.value().envelope().receivedAt().toEpochMilli(), record.key());
-        buffer.put(key, record.value());
-        pending.put(key, record.value());
-        release();
+        final ReceivedEvent buffered = pending.put(key, record.value());
+        // An event already due (it came later than the reorder delay) leaves in this call: it never
+        // needs to be in the store.
+        final boolean dueNow = buffered == null && record.timestamp() <= releaseUpTo();
+        if (!dueNow) {
+            buffer.put(key, record.value());
+        }
+        release(dueNow ? key : null);
     }
 
     /** Forwards, oldest first, every buffered event whose time plus the delay has passed. */
     private void release() {
-        final long releaseUpTo = clock.time() - delay.toMillis();
+        release(null);
+    }
+
+    /** {@link #release()}, where the pending event {@code notStored} (if not null) was never put in the store. */
+    private void release(final Bytes notStored) {
+        final long releaseUpTo = releaseUpTo();
         while (!pending.isEmpty() && eventTime(pending.firstKey()) <= releaseUpTo) {
             final Map.Entry<Bytes, ReceivedEvent> entry = pending.pollFirstEntry();
-            // put(null) deletes without delete()'s read and deserialisation of the old value (8 % of the
-            // stream thread in a profile); the changelog gets the same tombstone.
-            buffer.put(entry.getKey(), null);
+            if (!entry.getKey().equals(notStored)) {
+                // put(null) deletes without delete()'s read and deserialisation of the old value (8 % of the
+                // stream thread in a profile); the changelog gets the same tombstone.
+                buffer.put(entry.getKey(), null);
+            }
             context.forward(new Record<>(entry.getValue().key(), entry.getValue(), eventTime(entry.getKey())));
         }
+    }
+
+    private long releaseUpTo() {
+        return clock.time() - delay.toMillis();
     }
 
     static Bytes bufferKey(final long eventTime, final long receivedAt, final String id) {

@@ -31,13 +31,21 @@ public enum StoreKind {
 
     /**
      * A key-value store with a record cache: writes to a key within one commit interval reach the
-     * store and its changelog once, and a key written and deleted within it (a reorder buffer entry
-     * released at once) never does.
+     * store and its changelog once (a count or total of a busy key).
      */
     <K, V> StoreBuilder<KeyValueStore<K, V>> keyValue(final String name, final Serde<K> keys, final Serde<V> values) {
+        return uncachedKeyValue(name, keys, values).withCachingEnabled();
+    }
+
+    /**
+     * A key-value store without a record cache, for keys written once and deleted later (reorder
+     * buffer entries, which wait the reorder delay, far longer than a commit interval): the cache
+     * would coalesce nothing, see {@link #uncachedWindow}.
+     */
+    <K, V> StoreBuilder<KeyValueStore<K, V>> uncachedKeyValue(final String name, final Serde<K> keys, final Serde<V> values) {
         final KeyValueBytesStoreSupplier supplier = this == ROCKSDB ? Stores.persistentKeyValueStore(name)
                 : Stores.inMemoryKeyValueStore(name);
-        return Stores.keyValueStoreBuilder(supplier, keys, values).withCachingEnabled();
+        return Stores.keyValueStoreBuilder(supplier, keys, values);
     }
 
     /** A window store with a record cache, see {@link #keyValue}. */

@@ -65,6 +65,35 @@ class ReorderProcessorTest {
         }
     }
 
+    @Test
+    void shouldReleaseAnEventLaterThanTheDelayAtOnceWithoutKeepingItInTheStore() {
+        final KeyValueStore<Bytes, ReceivedEvent> store = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(StoreNames.REORDER), Serdes.Bytes(), ReceivedEvent.SERDE)
+                .withLoggingDisabled().build();
+        final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
+        final ReorderProcessor first = new ReorderProcessor(DELAY, IDLE_ADVANCE);
+        first.init(before);
+        first.process(record("new", T0 + 10_000));
+        first.process(record("late", T0));
+
+        assertThat(before.forwarded()).extracting(f -> f.record().value().envelope().eventId()).containsExactly("late");
+        try (var it = store.all()) {
+            assertThat(it.next().value.envelope().eventId()).isEqualTo("new");
+            assertThat(it.hasNext()).as("only the event still waiting is stored").isFalse();
+        }
+
+        // Restarted on the same store: only the waiting event comes out, the late one not a second time.
+        final MockProcessorContext<String, ReceivedEvent> after = context(store, T0 + 1_000);
+        final ReorderProcessor second = new ReorderProcessor(DELAY, IDLE_ADVANCE);
+        second.init(after);
+        final var tick = after.scheduledPunctuators().get(0).getPunctuator();
+        for (long wall = T0 + 1_000; wall <= T0 + 30_000; wall += IdleClock.TICK.toMillis()) {
+            after.setCurrentSystemTimeMs(wall);
+            tick.punctuate(wall);
+        }
+        assertThat(after.forwarded()).extracting(f -> f.record().value().envelope().eventId()).containsExactly("new");
+    }
+
     private static MockProcessorContext<String, ReceivedEvent> context(final KeyValueStore<Bytes, ReceivedEvent> store, final long wallNow) {
         final MockProcessorContext<String, ReceivedEvent> context = new MockProcessorContext<>();
         context.setCurrentSystemTimeMs(wallNow);
