@@ -40,12 +40,12 @@ public final class Topics {
 
     /** Every change of a windowed count or total. Key {@link CountUpdate#topicKey()}; value {@link CountUpdate}. */
     public static final Topic<String, CountUpdate> COUNT_UPDATES = new Topic<>(
-            "counts.updates", Serdes.String(), new CountUpdateSerde(),
+            "counts.updates", Serdes.String(), new JsonSerde<>(CountUpdate.class),
             "count-update.schema.json", "each change of a counter's windowed count or all-time total");
 
     /** Exactly one record per window, once it closed (end + grace). Same key and value as {@link #COUNT_UPDATES}. */
     public static final Topic<String, CountUpdate> COUNT_FINAL = new Topic<>(
-            "counts.final", Serdes.String(), new CountUpdateSerde(),
+            "counts.final", Serdes.String(), new JsonSerde<>(CountUpdate.class),
             "count-update.schema.json", "each window's final count, once, after the window closed");
 
     /** Events that missed a closed window. Key {@code source:event_id}; value {@link LateEvent}. */

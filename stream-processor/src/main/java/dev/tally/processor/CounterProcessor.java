@@ -49,8 +49,6 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
     private static final String TIME = "time";
 
     private final Counter counter;
-    /** Per window size, its spelling in records ({@code 1m}); formatted once, not per event. */
-    private final String[] windowNames;
     private final IdleClock clock;
     private ProcessorContext<String, Emitted> context;
     private final List<WindowStore<String, Long>> counts = new ArrayList<>();
@@ -63,7 +61,6 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
 
     CounterProcessor(final Counter counter, final Duration idleAdvance) {
         this.counter = counter;
-        this.windowNames = counter.windows().stream().map(Durations::format).toArray(String[]::new);
         this.clock = new IdleClock(idleAdvance);
     }
 
@@ -239,7 +236,7 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
     }
 
     private String window(final int i) {
-        return windowNames[i];
+        return Durations.format(counter.windows().get(i));
     }
 
     private void emit(final String key, final String topic, final Object value, final long timestamp) {

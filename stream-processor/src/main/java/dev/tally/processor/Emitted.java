@@ -7,8 +7,6 @@ import org.apache.kafka.streams.processor.TopicNameExtractor;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
-import dev.tally.schemas.CountUpdate;
-import dev.tally.schemas.CountUpdateSerde;
 import dev.tally.schemas.Json;
 
 /**
@@ -22,9 +20,6 @@ public record Emitted(String topic, Object value) {
 
     /** Writes {@link #value()} as JSON (the topic's own schema); never read back. */
     static final Serde<Emitted> SERDE = Serdes.serdeFrom((topic, emitted) -> {
-        if (emitted.value() instanceof CountUpdate update) {
-            return CountUpdateSerde.write(update);
-        }
         try {
             return Json.MAPPER.writeValueAsBytes(emitted.value());
         } catch (JsonProcessingException e) {
