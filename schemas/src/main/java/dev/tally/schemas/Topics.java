@@ -18,7 +18,7 @@ public final class Topics {
 
     /** Verified deliveries, one record per event. Key {@code source:event_id}; value {@link Envelope}. */
     public static final Topic<String, Envelope> RAW = new Topic<>(
-            "webhooks.raw", Serdes.String(), new JsonSerde<>(Envelope.class),
+            "webhooks.raw", Serdes.String(), new EnvelopeSerde(),
             "envelope.schema.json", "verified webhook events, written by the gateway after its signature check");
 
     /**
@@ -35,7 +35,7 @@ public final class Topics {
      * delay. Key {@code source:event_id}; value {@link Envelope}; record timestamp = event time.
      */
     public static final Topic<String, Envelope> ORDERED = new Topic<>(
-            "events.ordered", Serdes.String(), new JsonSerde<>(Envelope.class),
+            "events.ordered", Serdes.String(), new EnvelopeSerde(),
             "envelope.schema.json", "deduplicated events in event-time order, for data teams");
 
     /** Every change of a windowed count or total. Key {@link CountUpdate#topicKey()}; value {@link CountUpdate}. */

@@ -14,22 +14,21 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
-import dev.tally.schemas.Envelope;
-
 /**
  * Drops every delivery of an event after the first, by (source, event id) over the source's dedupe
  * horizon, and counts the drops in the {@code duplicates-total} metric (group {@code stream-tally-metrics}).
  *
- * <p>Reads and forwards records keyed {@code source:event_id} with {@link Envelope} values. Owns the
+ * <p>Reads and forwards records keyed {@code source:event_id} with {@link ReceivedEvent} values. Owns the
  * persistent window store {@link StoreNames#DEDUPE}: an id is kept from its first receive time for
  * the longest configured horizon and purged with its store segment afterwards, so the store's size is
- * bounded by the traffic of one horizon. The horizon runs on receive time (when the gateway got each delivery),
- * because that is the span over which senders retry.
+ * bounded by the traffic of one horizon. Each id is written once, so the store has no record cache.
+ * The horizon runs on receive time (when the gateway got each delivery), because that is the span
+ * over which senders retry.
  */
-public final class DedupeProcessor implements Processor<String, Envelope, String, Envelope> {
+public final class DedupeProcessor implements Processor<String, ReceivedEvent, String, ReceivedEvent> {
 
     private final Function<String, Duration> horizonOf;
-    private ProcessorContext<String, Envelope> context;
+    private ProcessorContext<String, ReceivedEvent> context;
     private WindowStore<String, Long> seen;
     private Sensor duplicates;
 
@@ -38,34 +37,34 @@ public final class DedupeProcessor implements Processor<String, Envelope, String
     }
 
     /** The supplier the topology adds; it declares the store, kept for the longest horizon. */
-    public static ProcessorSupplier<String, Envelope, String, Envelope> supplier(final Function<String, Duration> horizonOf,
+    public static ProcessorSupplier<String, ReceivedEvent, String, ReceivedEvent> supplier(final Function<String, Duration> horizonOf,
                                                                                 final Duration longestHorizon,
                                                                                 final StoreKind stores) {
         return new ProcessorSupplier<>() {
             @Override
-            public Processor<String, Envelope, String, Envelope> get() {
+            public Processor<String, ReceivedEvent, String, ReceivedEvent> get() {
                 return new DedupeProcessor(horizonOf);
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(stores.window(StoreNames.DEDUPE, longestHorizon, longestHorizon, Serdes.String(), Serdes.Long()));
+                return Set.of(stores.uncachedWindow(StoreNames.DEDUPE, longestHorizon, longestHorizon, Serdes.String(), Serdes.Long()));
             }
         };
     }
 
     @Override
-    public void init(final ProcessorContext<String, Envelope> context) {
+    public void init(final ProcessorContext<String, ReceivedEvent> context) {
         this.context = context;
         this.seen = context.getStateStore(StoreNames.DEDUPE);
         this.duplicates = TallyMetrics.sensor(context, "dedupe", "duplicates");
     }
 
     @Override
-    public void process(final Record<String, Envelope> record) {
+    public void process(final Record<String, ReceivedEvent> record) {
         final String id = record.key();
-        final long receivedAt = record.value().receivedAt().toEpochMilli();
-        if (seenWithinHorizon(id, receivedAt, horizonOf.apply(record.value().source()))) {
+        final long receivedAt = record.value().envelope().receivedAt().toEpochMilli();
+        if (seenWithinHorizon(id, receivedAt, horizonOf.apply(record.value().envelope().source()))) {
             duplicates.record();
             return;
         }

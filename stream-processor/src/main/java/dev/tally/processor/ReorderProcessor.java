@@ -18,56 +18,58 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 
-import dev.tally.schemas.Envelope;
 import dev.tally.schemas.Topics;
 
 /**
  * Releases events in event-time order: each event waits in a buffer until the stage's time has
  * passed its event time plus the reorder delay, then leaves with its own timestamp, oldest first.
  *
- * <p>Reads and forwards records keyed {@code source:event_id} with {@link Envelope} values. Owns the
+ * <p>Reads and forwards records keyed {@code source:event_id} with {@link ReceivedEvent} values. Owns the
  * persistent key-value store {@link StoreNames#REORDER}, keyed by (event time, receive time, id) as
- * bytes (two 8-byte big-endian times, then the UTF-8 key {@code source:event_id}), so events with
+ * bytes (two 8-byte big-endian times, then the UTF-8 key {@code source:event_id}), with the envelope's
+ * JSON as read from {@link Topics#RAW} as value (not serialised again), so events with
  * one timestamp all survive — even a redelivery of one id that dedupe let through after its
  * horizon — and iteration order is event-time order, then arrival order. Its time is an {@link IdleClock}: the largest event time
  * seen, which follows the wall clock while no events arrive, so the last events are released even
- * when traffic stops. On a restart it starts from the newest buffered event's time.
+ * when traffic stops. On a restart it starts from the newest buffered event's time. The store has
+ * no record cache (an entry waits the reorder delay, far longer than a commit interval); an event
+ * already due when it arrives is released at once and never stored.
  */
-public final class ReorderProcessor implements Processor<String, Envelope, String, Envelope> {
+public final class ReorderProcessor implements Processor<String, ReceivedEvent, String, ReceivedEvent> {
 
     private final Duration delay;
     private final IdleClock clock;
-    private ProcessorContext<String, Envelope> context;
-    private KeyValueStore<Bytes, Envelope> buffer;
-    private final TreeMap<Bytes, Envelope> pending = new TreeMap<>();
+    private ProcessorContext<String, ReceivedEvent> context;
+    private KeyValueStore<Bytes, ReceivedEvent> buffer;
+    private final TreeMap<Bytes, ReceivedEvent> pending = new TreeMap<>();
 
     ReorderProcessor(final Duration delay, final Duration idleAdvance) {
         this.delay = delay;
         this.clock = new IdleClock(idleAdvance);
     }
 
-    public static ProcessorSupplier<String, Envelope, String, Envelope> supplier(final Duration delay, final Duration idleAdvance,
+    public static ProcessorSupplier<String, ReceivedEvent, String, ReceivedEvent> supplier(final Duration delay, final Duration idleAdvance,
                                                                                 final StoreKind stores) {
         return new ProcessorSupplier<>() {
             @Override
-            public Processor<String, Envelope, String, Envelope> get() {
+            public Processor<String, ReceivedEvent, String, ReceivedEvent> get() {
                 return new ReorderProcessor(delay, idleAdvance);
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(stores.keyValue(StoreNames.REORDER, Serdes.Bytes(), Topics.RAW.valueSerde()));
+                return Set.of(stores.uncachedKeyValue(StoreNames.REORDER, Serdes.Bytes(), ReceivedEvent.SERDE));
             }
         };
     }
 
     @Override
-    public void init(final ProcessorContext<String, Envelope> context) {
+    public void init(final ProcessorContext<String, ReceivedEvent> context) {
         this.context = context;
         this.buffer = context.getStateStore(StoreNames.REORDER);
         // The store makes the buffer durable; this sorted copy answers "what is due" without a store
         // iterator per event. Rebuilt from the (restored) store whenever the task starts.
-        try (KeyValueIterator<Bytes, Envelope> it = buffer.all()) {
+        try (KeyValueIterator<Bytes, ReceivedEvent> it = buffer.all()) {
             it.forEachRemaining(entry -> pending.put(entry.key, entry.value));
         }
         // After a restart the stage's time is at least the newest buffered event's: without it the
@@ -84,24 +86,40 @@ public final class ReorderProcessor implements Processor<String, Envelope, Strin
     }
 
     @Override
-    public void process(final Record<String, Envelope> record) {
+    public void process(final Record<String, ReceivedEvent> record) {
         clock.observe(record.timestamp(), context.currentSystemTimeMs());
-        final Bytes key = bufferKey(record.timestamp(), record.value().receivedAt().toEpochMilli(), record.key());
-        buffer.put(key, record.value());
-        pending.put(key, record.value());
-        release();
+        final Bytes key = bufferKey(record.timestamp(), record.value().envelope().receivedAt().toEpochMilli(), record.key());
+        final ReceivedEvent buffered = pending.put(key, record.value());
+        // An event already due (it came later than the reorder delay) leaves in this call: it never
+        // needs to be in the store.
+        final boolean dueNow = buffered == null && record.timestamp() <= releaseUpTo();
+        if (!dueNow) {
+            buffer.put(key, record.value());
+        }
+        release(dueNow ? key : null);
     }
 
     /** Forwards, oldest first, every buffered event whose time plus the delay has passed. */
     private void release() {
-        final long releaseUpTo = clock.time() - delay.toMillis();
+        release(null);
+    }
+
+    /** {@link #release()}, where the pending event {@code notStored} (if not null) was never put in the store. */
+    private void release(final Bytes notStored) {
+        final long releaseUpTo = releaseUpTo();
         while (!pending.isEmpty() && eventTime(pending.firstKey()) <= releaseUpTo) {
-            final Map.Entry<Bytes, Envelope> entry = pending.pollFirstEntry();
-            // put(null) deletes without delete()'s read and deserialisation of the old value (8 % of the
-            // stream thread in a profile); the changelog gets the same tombstone.
-            buffer.put(entry.getKey(), null);
+            final Map.Entry<Bytes, ReceivedEvent> entry = pending.pollFirstEntry();
+            if (!entry.getKey().equals(notStored)) {
+                // put(null) deletes without delete()'s read and deserialisation of the old value (8 % of the
+                // stream thread in a profile); the changelog gets the same tombstone.
+                buffer.put(entry.getKey(), null);
+            }
             context.forward(new Record<>(entry.getValue().key(), entry.getValue(), eventTime(entry.getKey())));
         }
+    }
+
+    private long releaseUpTo() {
+        return clock.time() - delay.toMillis();
     }
 
     static Bytes bufferKey(final long eventTime, final long receivedAt, final String id) {

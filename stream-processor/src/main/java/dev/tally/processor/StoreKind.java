@@ -31,20 +31,38 @@ public enum StoreKind {
 
     /**
      * A key-value store with a record cache: writes to a key within one commit interval reach the
-     * store and its changelog once, and a key written and deleted within it (a reorder buffer entry
-     * released at once) never does.
+     * store and its changelog once (a count or total of a busy key).
      */
     <K, V> StoreBuilder<KeyValueStore<K, V>> keyValue(final String name, final Serde<K> keys, final Serde<V> values) {
+        return uncachedKeyValue(name, keys, values).withCachingEnabled();
+    }
+
+    /**
+     * A key-value store without a record cache, for keys written once and deleted later (reorder
+     * buffer entries, which wait the reorder delay, far longer than a commit interval): the cache
+     * would coalesce nothing, see {@link #uncachedWindow}.
+     */
+    <K, V> StoreBuilder<KeyValueStore<K, V>> uncachedKeyValue(final String name, final Serde<K> keys, final Serde<V> values) {
         final KeyValueBytesStoreSupplier supplier = this == ROCKSDB ? Stores.persistentKeyValueStore(name)
                 : Stores.inMemoryKeyValueStore(name);
-        return Stores.keyValueStoreBuilder(supplier, keys, values).withCachingEnabled();
+        return Stores.keyValueStoreBuilder(supplier, keys, values);
     }
 
     /** A window store with a record cache, see {@link #keyValue}. */
     <K, V> StoreBuilder<WindowStore<K, V>> window(final String name, final Duration retention, final Duration size,
                                                   final Serde<K> keys, final Serde<V> values) {
+        return uncachedWindow(name, retention, size, keys, values).withCachingEnabled();
+    }
+
+    /**
+     * A window store without a record cache, for keys written once (event ids): the cache would
+     * coalesce nothing, only add its own work per write and lookup and crowd out the entries of stores
+     * it does help.
+     */
+    <K, V> StoreBuilder<WindowStore<K, V>> uncachedWindow(final String name, final Duration retention, final Duration size,
+                                                          final Serde<K> keys, final Serde<V> values) {
         final WindowBytesStoreSupplier supplier = this == ROCKSDB ? Stores.persistentWindowStore(name, retention, size, false)
                 : Stores.inMemoryWindowStore(name, retention, size, false);
-        return Stores.windowStoreBuilder(supplier, keys, values).withCachingEnabled();
+        return Stores.windowStoreBuilder(supplier, keys, values);
     }
 }

@@ -30,12 +30,13 @@ import dev.tally.schemas.Topics;
  * </pre>
  *
  * <ul>
- *   <li>Reads {@link Topics#RAW}: key {@code source:event_id}, value {@link Envelope}; timestamps are
- *       the envelope's event time ({@link EventTimeExtractor}). Unreadable records go to
+ *   <li>Reads {@link Topics#RAW}: key {@code source:event_id}, value {@link Envelope}, parsed once and
+ *       carried with its JSON bytes ({@link ReceivedEvent}); timestamps are the envelope's event time
+ *       ({@link EventTimeExtractor}). Unreadable records go to
  *       {@link Topics#DEAD_LETTER} (configured in {@link ProcessorApp}).</li>
  *   <li>{@link DedupeProcessor} drops repeated deliveries (store {@link StoreNames#DEDUPE}).</li>
  *   <li>{@link ReorderProcessor} releases events in event-time order after the reorder delay (store
- *       {@link StoreNames#REORDER}), written to {@link Topics#ORDERED}.</li>
+ *       {@link StoreNames#REORDER}), written to {@link Topics#ORDERED} with the envelope's JSON as read.</li>
  *   <li>Per counter: filter, key by the group-by values with the event's delta as value
  *       ({@link CountEvent}, repartition topic {@code <app>-<counter>-by-key-repartition}), then
  *       {@link CounterProcessor}: the windows, the total, finals, late events and alerts.</li>
@@ -53,20 +54,21 @@ public final class TallyTopology {
                 .max(Comparator.naturalOrder())
                 .filter(h -> h.compareTo(config.dedupeHorizon()) > 0)
                 .orElse(config.dedupeHorizon());
-        final KStream<String, Envelope> ordered = builder
-                .stream(Topics.RAW.name(), Consumed.with(Topics.RAW.keySerde(), Topics.RAW.valueSerde())
+        final KStream<String, ReceivedEvent> ordered = builder
+                .stream(Topics.RAW.name(), Consumed.with(Topics.RAW.keySerde(), ReceivedEvent.SERDE)
                         .withTimestampExtractor(new EventTimeExtractor())
                         .withName("raw"))
                 .process(DedupeProcessor.supplier(config::dedupeHorizon, longestHorizon, config.stateStores()), Named.as("dedupe"))
                 .process(ReorderProcessor.supplier(config.reorderDelay(), config.idleAdvance(), config.stateStores()), Named.as("reorder"));
 
-        ordered.to(Topics.ORDERED.name(), Produced.with(Topics.ORDERED.keySerde(), Topics.ORDERED.valueSerde())
+        // The envelope's JSON as read from the raw topic, unchanged: the same format, not serialised again.
+        ordered.to(Topics.ORDERED.name(), Produced.with(Topics.ORDERED.keySerde(), ReceivedEvent.SERDE)
                 .withName("ordered-out"));
 
         for (Counter counter : config.counters()) {
-            ordered.filter((id, event) -> counter.matches(event), Named.as(counter.name() + "-filter"))
-                    .map((id, event) -> KeyValue.pair(counter.key(event),
-                                    new CountEvent(event.source(), event.eventId(), counter.delta(event))),
+            ordered.filter((id, event) -> counter.matches(event.envelope()), Named.as(counter.name() + "-filter"))
+                    .map((id, event) -> KeyValue.pair(counter.key(event.envelope()),
+                                    new CountEvent(event.envelope().source(), event.envelope().eventId(), counter.delta(event.envelope()))),
                             Named.as(counter.name() + "-key"))
                     .repartition(Repartitioned.with(Serdes.String(), CountEvent.SERDE).withName(counter.name() + "-by-key"))
                     .process(CounterProcessor.supplier(counter, config.queryHistory(), config.idleAdvance(), config.stateStores()),

@@ -29,11 +29,11 @@ class ReorderProcessorTest {
 
     @Test
     void shouldReleaseWhatWasBufferedBeforeARestartWithoutNewEvents() {
-        final KeyValueStore<Bytes, Envelope> store = Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(StoreNames.REORDER), Serdes.Bytes(), Topics.RAW.valueSerde())
+        final KeyValueStore<Bytes, ReceivedEvent> store = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(StoreNames.REORDER), Serdes.Bytes(), ReceivedEvent.SERDE)
                 .withLoggingDisabled().build();
 
-        final MockProcessorContext<String, Envelope> before = context(store, T0);
+        final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
         final ReorderProcessor first = new ReorderProcessor(DELAY, IDLE_ADVANCE);
         first.init(before);
         first.process(record("b", T0 + 200));
@@ -42,7 +42,7 @@ class ReorderProcessorTest {
 
         // The process dies; a new instance of the stage starts on the same (restored) store.
         final long restartedAt = T0 + 1_000;
-        final MockProcessorContext<String, Envelope> after = context(store, restartedAt);
+        final MockProcessorContext<String, ReceivedEvent> after = context(store, restartedAt);
         final ReorderProcessor second = new ReorderProcessor(DELAY, IDLE_ADVANCE);
         second.init(after);
         final var tick = after.scheduledPunctuators().get(0).getPunctuator();
@@ -57,7 +57,7 @@ class ReorderProcessorTest {
             }
         }
 
-        final List<String> released = after.forwarded().stream().map(f -> f.record().value().eventId()).toList();
+        final List<String> released = after.forwarded().stream().map(f -> f.record().value().envelope().eventId()).toList();
         assertThat(released).as("released oldest first, each once").containsExactly("a", "b");
         assertThat(after.forwarded()).extracting(f -> f.record().timestamp()).containsExactly(T0 + 100, T0 + 200);
         try (var it = store.all()) {
@@ -65,17 +65,47 @@ class ReorderProcessorTest {
         }
     }
 
-    private static MockProcessorContext<String, Envelope> context(final KeyValueStore<Bytes, Envelope> store, final long wallNow) {
-        final MockProcessorContext<String, Envelope> context = new MockProcessorContext<>();
+    @Test
+    void shouldReleaseAnEventLaterThanTheDelayAtOnceWithoutKeepingItInTheStore() {
+        final KeyValueStore<Bytes, ReceivedEvent> store = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(StoreNames.REORDER), Serdes.Bytes(), ReceivedEvent.SERDE)
+                .withLoggingDisabled().build();
+        final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
+        final ReorderProcessor first = new ReorderProcessor(DELAY, IDLE_ADVANCE);
+        first.init(before);
+        first.process(record("new", T0 + 10_000));
+        first.process(record("late", T0));
+
+        assertThat(before.forwarded()).extracting(f -> f.record().value().envelope().eventId()).containsExactly("late");
+        try (var it = store.all()) {
+            assertThat(it.next().value.envelope().eventId()).isEqualTo("new");
+            assertThat(it.hasNext()).as("only the event still waiting is stored").isFalse();
+        }
+
+        // Restarted on the same store: only the waiting event comes out, the late one not a second time.
+        final MockProcessorContext<String, ReceivedEvent> after = context(store, T0 + 1_000);
+        final ReorderProcessor second = new ReorderProcessor(DELAY, IDLE_ADVANCE);
+        second.init(after);
+        final var tick = after.scheduledPunctuators().get(0).getPunctuator();
+        for (long wall = T0 + 1_000; wall <= T0 + 30_000; wall += IdleClock.TICK.toMillis()) {
+            after.setCurrentSystemTimeMs(wall);
+            tick.punctuate(wall);
+        }
+        assertThat(after.forwarded()).extracting(f -> f.record().value().envelope().eventId()).containsExactly("new");
+    }
+
+    private static MockProcessorContext<String, ReceivedEvent> context(final KeyValueStore<Bytes, ReceivedEvent> store, final long wallNow) {
+        final MockProcessorContext<String, ReceivedEvent> context = new MockProcessorContext<>();
         context.setCurrentSystemTimeMs(wallNow);
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         return context;
     }
 
-    private static Record<String, Envelope> record(final String id, final long eventTime) {
+    private static Record<String, ReceivedEvent> record(final String id, final long eventTime) {
         final Envelope e = new Envelope("shop", id, "order.created", Instant.ofEpochMilli(eventTime), Instant.ofEpochMilli(T0),
                 null, null, "1");
-        return new Record<>(e.key(), e, eventTime);
+        return new Record<>(e.key(), new ReceivedEvent(e, Topics.RAW.valueSerde().serializer().serialize(Topics.RAW.name(), e)),
+                eventTime);
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -171,6 +172,25 @@ class TallyTopologyTest {
         assertThat(ordered).extracting(r -> r.value().eventId()).containsExactly("a", "b1", "b2", "c");
         assertThat(ordered).extracting(TestRecord::getRecordTime)
                 .containsExactly(T0.plusSeconds(1), T0.plusSeconds(2), T0.plusSeconds(2), T0.plusSeconds(3));
+    }
+
+    @Test
+    void shouldWriteEachEnvelopeToTheOrderedTopicAsItWasReadFromRaw() {
+        start(BY_TYPE);
+        // Field order, spacing and an escaped character as another writer might produce them: passed on
+        // unchanged, not re-serialised.
+        final String json = "{ \"event_id\": \"e\\u0031\", \"source\": \"src\", \"event_type\": \"push\", "
+                + "\"event_time\": \"2026-11-22T10:00:01Z\", \"received_at\": \"2026-11-22T10:00:01.5Z\", \"payload\": {\"n\": 1} }";
+        driver.createInputTopic(Topics.RAW.name(), new StringSerializer(), new StringSerializer())
+                .pipeInput("src:e1", json, T0.plusSeconds(1));
+        drain();
+
+        final List<TestRecord<String, String>> ordered = driver.createOutputTopic(Topics.ORDERED.name(),
+                new StringDeserializer(), new StringDeserializer()).readRecordsToList();
+        assertThat(ordered).extracting(TestRecord::getKey).containsExactly("src:e1");
+        assertThat(ordered).extracting(TestRecord::getValue).containsExactly(json);
+        assertThat(ordered).extracting(TestRecord::getRecordTime).containsExactly(T0.plusSeconds(1));
+        assertThat(total(BY_TYPE, "push")).isEqualTo(1L);
     }
 
     @Test
