@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -13,8 +14,10 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import dev.tally.schemas.Topics;
 
@@ -148,6 +151,37 @@ final class Drain implements AutoCloseable {
         committed.forEach((tp, offset) -> byTopic.merge(tp.topic(), offset, Long::sum));
         return Math.min(committedRaw, byTopic.entrySet().stream().filter(e -> e.getKey().endsWith("-repartition"))
                 .mapToLong(Map.Entry::getValue).min().orElse(committedRaw));
+    }
+
+    /** Committed records on {@code topic} (read to its end now), 0 when there is no such topic. */
+    long records(final String bootstrap, final String topic) {
+        if (!exists(topic)) {
+            return 0;
+        }
+        final Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("isolation.level", "read_committed");
+        long n = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
+                n += consumer.poll(Duration.ofMillis(200)).count();
+            }
+        }
+        return n;
+    }
+
+    private boolean exists(final String topic) {
+        try {
+            return admin.listTopics().names().get(5, TimeUnit.SECONDS).contains(topic);
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** Records of the raw topic committed by {@code applicationId}. */

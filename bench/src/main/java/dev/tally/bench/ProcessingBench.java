@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.tally.schemas.Topics;
+
 /**
  * Events per second through Tally's whole topology from a pre-filled raw topic, against plain Kafka
  * Streams windowed counting of the same topic in the same run. Each app runs alone in a child JVM;
@@ -16,7 +18,7 @@ final class ProcessingBench {
 
     /** One measured point: the same topic processed by the baseline, then by Tally. */
     record Point(long events, int keys, double prefillSeconds, Drain.Outcome baseline, Drain.Outcome tally,
-                 long baselineStateBytes, long tallyStateBytes) {
+                 long baselineStateBytes, long tallyStateBytes, long tallyLate) {
 
         Map<String, Object> toMap() {
             final Map<String, Object> m = new LinkedHashMap<>();
@@ -25,6 +27,7 @@ final class ProcessingBench {
             m.put("prefill_seconds", Report.round(prefillSeconds));
             m.put("baseline", outcome(baseline, baselineStateBytes));
             m.put("tally", outcome(tally, tallyStateBytes));
+            m.put("tally_events_late", tallyLate);
             m.put("ratio", Report.round(tally.eventsPerSecond() / baseline.eventsPerSecond()));
             m.put("input_ratio", Report.round(tally.inputEventsPerSecond() / baseline.inputEventsPerSecond()));
             return m;
@@ -78,7 +81,11 @@ final class ProcessingBench {
             final Drain.Outcome tally = runApp(work, broker, drain, Apps.Kind.TALLY, "bench-tally-" + n, heap, timeoutSeconds,
                     mode);
             final long tallyState = Machine.directorySize(work.resolve("state-bench-tally-" + n));
-            return new Point(events, keys, prefill, baseline, tally, baselineState, tallyState);
+            final long late = drain.records(broker.bootstrap(), Topics.LATE.name());
+            if (late > 0) {
+                System.err.printf("  [bench-tally-%d] %,d events went to %s instead of a count%n", n, late, Topics.LATE.name());
+            }
+            return new Point(events, keys, prefill, baseline, tally, baselineState, tallyState, late);
         }
     }
 
