@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -192,8 +193,10 @@ class DashboardIT {
         return browser.findElement(by).getText();
     }
 
+    /** Waits for {@code condition}; the page re-renders live, so an element read as it is replaced is read again. */
     private void until(final String what, final java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(browser, WAIT).withMessage(what).until((WebDriver d) -> condition.getAsBoolean());
+        new WebDriverWait(browser, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class)
+                .until((WebDriver d) -> condition.getAsBoolean());
     }
 
     private static void awaitTotal(final QueryCluster cluster, final String url, final String key, final long total)
