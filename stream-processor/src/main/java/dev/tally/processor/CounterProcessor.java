@@ -50,7 +50,6 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
 
     private final Counter counter;
     private final IdleClock clock;
-    private final InputBacklog backlog;
     private ProcessorContext<String, Emitted> context;
     private final List<WindowStore<String, Long>> counts = new ArrayList<>();
     private final List<WindowStore<String, Long>> peaks = new ArrayList<>();
@@ -61,24 +60,18 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
     private long[] finalizedUpTo;
 
     CounterProcessor(final Counter counter, final Duration idleAdvance) {
-        this(counter, idleAdvance, InputBacklog.NONE);
-    }
-
-    CounterProcessor(final Counter counter, final Duration idleAdvance, final InputBacklog backlog) {
         this.counter = counter;
         this.clock = new IdleClock(idleAdvance);
-        this.backlog = backlog;
     }
 
     public static ProcessorSupplier<String, CountEvent, String, Emitted> supplier(final Counter counter,
                                                                                  final Duration queryHistory,
                                                                                  final Duration idleAdvance,
-                                                                                 final InputBacklog backlog,
                                                                                  final StoreKind kind) {
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, CountEvent, String, Emitted> get() {
-                return new CounterProcessor(counter, idleAdvance, backlog);
+                return new CounterProcessor(counter, idleAdvance);
             }
 
             @Override
@@ -118,9 +111,8 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
         if (persisted != null) {
             clock.restore(persisted, context.currentSystemTimeMs());
         }
-        final String input = TallyTopology.repartitionTopic(context.applicationId(), counter);
         context.schedule(IdleClock.TICK, PunctuationType.WALL_CLOCK_TIME, wallNow -> {
-            if (clock.tick(wallNow, backlog.pending(input, context.taskId().partition()))) {
+            if (clock.tick(wallNow)) {
                 closeWindows();
             }
         });

@@ -4,10 +4,9 @@ import java.time.Duration;
 
 /**
  * A stage's notion of "now" in event time: the largest event time it has seen (its stream time),
- * which starts following the wall clock once no event has arrived for {@code idleAdvance} and its
- * input has nothing left to fetch. That is what lets buffers drain and windows close when traffic
- * stops; while events keep arriving or wait to be fetched (a replay of old data, a backlog after an
- * outage, a thread busy with other tasks) only their event times move it.
+ * which starts following the wall clock once no event has arrived for {@code idleAdvance}. That is
+ * what lets buffers drain and windows close when traffic stops; while events keep arriving (a
+ * replay of old data, say) only their event times move it.
  *
  * <p>Idle, the time runs {@link #LAG} behind the wall-clock time elapsed since the last event, so
  * that a downstream stage never overtakes the events an upstream stage releases in the same
@@ -42,13 +41,10 @@ final class IdleClock {
         observe(persisted, wallNow);
     }
 
-    /**
-     * @param inputPending whether the stage's input still has records to fetch: then it is not idle
-     * @return whether the time moved
-     */
-    boolean tick(final long wallNow, final boolean inputPending) {
+    /** @return whether the time moved */
+    boolean tick(final long wallNow) {
         final long idleFor = wallNow - observedAtWall;
-        if (time == Long.MIN_VALUE || idleFor < idleAdvanceMs || inputPending) {
+        if (time == Long.MIN_VALUE || idleFor < idleAdvanceMs) {
             return false;
         }
         final long advanced = observed + idleFor - LAG;

@@ -27,11 +27,10 @@ public final class ProcessorApp implements AutoCloseable {
     private final ProcessorConfig config;
     private final KafkaStreams streams;
     private final CompletableFuture<Void> running = new CompletableFuture<>();
-    private final InputBacklog backlog = new InputBacklog();
 
     public ProcessorApp(final ProcessorConfig config) {
         this.config = config;
-        this.streams = new KafkaStreams(TallyTopology.build(config, backlog), streamsProperties(config));
+        this.streams = new KafkaStreams(TallyTopology.build(config), streamsProperties(config));
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
                 running.complete(null);
@@ -69,7 +68,6 @@ public final class ProcessorApp implements AutoCloseable {
     public ProcessorApp start() {
         TopicAdmin.ensureTopics(config.kafka().clientProperties(), config.kafka().topics(), Topics.ALL, 30_000);
         streams.start();
-        backlog.watch(streams);
         LOG.info("processor '{}' started with counters {}", config.applicationId(),
                 config.counters().stream().map(Counter::name).toList());
         return this;
@@ -104,6 +102,5 @@ public final class ProcessorApp implements AutoCloseable {
         // for this member's session to time out.
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
-        backlog.close();
     }
 }

@@ -39,28 +39,21 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
 
     private final Duration delay;
     private final IdleClock clock;
-    private final InputBacklog backlog;
     private ProcessorContext<String, ReceivedEvent> context;
     private KeyValueStore<Bytes, ReceivedEvent> buffer;
     private final TreeMap<Bytes, ReceivedEvent> pending = new TreeMap<>();
 
     ReorderProcessor(final Duration delay, final Duration idleAdvance) {
-        this(delay, idleAdvance, InputBacklog.NONE);
-    }
-
-    ReorderProcessor(final Duration delay, final Duration idleAdvance, final InputBacklog backlog) {
         this.delay = delay;
         this.clock = new IdleClock(idleAdvance);
-        this.backlog = backlog;
     }
 
     public static ProcessorSupplier<String, ReceivedEvent, String, ReceivedEvent> supplier(final Duration delay, final Duration idleAdvance,
-                                                                                      final InputBacklog backlog,
                                                                                 final StoreKind stores) {
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, ReceivedEvent, String, ReceivedEvent> get() {
-                return new ReorderProcessor(delay, idleAdvance, backlog);
+                return new ReorderProcessor(delay, idleAdvance);
             }
 
             @Override
@@ -86,7 +79,7 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
             clock.restore(eventTime(pending.lastKey()), context.currentSystemTimeMs());
         }
         context.schedule(IdleClock.TICK, PunctuationType.WALL_CLOCK_TIME, wallNow -> {
-            if (clock.tick(wallNow, backlog.pending(Topics.RAW.name(), context.taskId().partition()))) {
+            if (clock.tick(wallNow)) {
                 release();
             }
         });

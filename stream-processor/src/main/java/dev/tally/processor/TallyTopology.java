@@ -48,11 +48,6 @@ public final class TallyTopology {
     }
 
     public static Topology build(final ProcessorConfig config) {
-        return build(config, InputBacklog.NONE);
-    }
-
-    /** With {@code backlog} telling the stages' idle clocks whether their input still has records to fetch. */
-    public static Topology build(final ProcessorConfig config, final InputBacklog backlog) {
         final StreamsBuilder builder = new StreamsBuilder();
 
         final Duration longestHorizon = config.dedupeHorizons().values().stream()
@@ -64,7 +59,7 @@ public final class TallyTopology {
                         .withTimestampExtractor(new EventTimeExtractor())
                         .withName("raw"))
                 .process(DedupeProcessor.supplier(config::dedupeHorizon, longestHorizon, config.stateStores()), Named.as("dedupe"))
-                .process(ReorderProcessor.supplier(config.reorderDelay(), config.idleAdvance(), backlog, config.stateStores()), Named.as("reorder"));
+                .process(ReorderProcessor.supplier(config.reorderDelay(), config.idleAdvance(), config.stateStores()), Named.as("reorder"));
 
         // The envelope's JSON as read from the raw topic, unchanged: the same format, not serialised again.
         ordered.to(Topics.ORDERED.name(), Produced.with(Topics.ORDERED.keySerde(), ReceivedEvent.SERDE)
@@ -75,20 +70,11 @@ public final class TallyTopology {
                     .map((id, event) -> KeyValue.pair(counter.key(event.envelope()),
                                     new CountEvent(event.envelope().source(), event.envelope().eventId(), counter.delta(event.envelope()))),
                             Named.as(counter.name() + "-key"))
-                    .repartition(Repartitioned.with(Serdes.String(), CountEvent.SERDE).withName(repartitionName(counter)))
-                    .process(CounterProcessor.supplier(counter, config.queryHistory(), config.idleAdvance(), backlog, config.stateStores()),
+                    .repartition(Repartitioned.with(Serdes.String(), CountEvent.SERDE).withName(counter.name() + "-by-key"))
+                    .process(CounterProcessor.supplier(counter, config.queryHistory(), config.idleAdvance(), config.stateStores()),
                             Named.as(counter.name() + "-count"))
                     .to(Emitted.TOPIC, Produced.with(Serdes.String(), Emitted.SERDE).withName(counter.name() + "-out"));
         }
         return builder.build();
-    }
-
-    /** The repartition topic of {@code counter}'s stage: {@code <application id>-<counter>-by-key-repartition}. */
-    static String repartitionTopic(final String applicationId, final Counter counter) {
-        return applicationId + "-" + repartitionName(counter) + "-repartition";
-    }
-
-    private static String repartitionName(final Counter counter) {
-        return counter.name() + "-by-key";
     }
 }

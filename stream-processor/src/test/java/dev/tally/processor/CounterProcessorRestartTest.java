@@ -39,7 +39,7 @@ class CounterProcessorRestartTest {
 
     @Test
     void shouldEmitEveryFinalExactlyOnceAcrossRestarts() {
-        for (StoreBuilder<?> builder : CounterProcessor.supplier(counter, Duration.ofDays(1), IDLE_ADVANCE, InputBacklog.NONE, StoreKind.MEMORY).stores()) {
+        for (StoreBuilder<?> builder : CounterProcessor.supplier(counter, Duration.ofDays(1), IDLE_ADVANCE, StoreKind.MEMORY).stores()) {
             stores.add(builder.withCachingDisabled().withLoggingDisabled().build());
         }
 

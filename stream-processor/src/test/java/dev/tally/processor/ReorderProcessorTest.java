@@ -94,37 +94,6 @@ class ReorderProcessorTest {
         assertThat(after.forwarded()).extracting(f -> f.record().value().envelope().eventId()).containsExactly("new");
     }
 
-    @Test
-    void shouldNotFollowTheWallClockWhileItsInputStillHasRecordsToFetch() {
-        final KeyValueStore<Bytes, ReceivedEvent> store = Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(StoreNames.REORDER), Serdes.Bytes(), ReceivedEvent.SERDE)
-                .withLoggingDisabled().build();
-        // A replayed backlog: events an hour old, the thread busy elsewhere, more of them not fetched yet.
-        final long wallStart = T0 + 3_600_000;
-        final MockProcessorContext<String, ReceivedEvent> context = context(store, wallStart);
-        final InputBacklog backlog = new InputBacklog();
-        backlog.refresh(InputBacklogTest.lags(Topics.RAW.name(), context.taskId().partition(), 5_000));
-        final ReorderProcessor stage = new ReorderProcessor(DELAY, IDLE_ADVANCE, backlog);
-        stage.init(context);
-        stage.process(record("a", T0));
-        final var tick = context.scheduledPunctuators().get(0).getPunctuator();
-        for (long wall = wallStart; wall <= wallStart + 30_000; wall += IdleClock.TICK.toMillis()) {
-            context.setCurrentSystemTimeMs(wall);
-            tick.punctuate(wall);
-        }
-        assertThat(context.forwarded()).as("no idle advance while the input has a backlog").isEmpty();
-
-        // The next events of the backlog keep their order with it; then the input is drained.
-        stage.process(record("b", T0 + 1_000));
-        backlog.refresh(InputBacklogTest.lags(Topics.RAW.name(), context.taskId().partition(), 0));
-        for (long wall = wallStart + 30_000; wall <= wallStart + 60_000; wall += IdleClock.TICK.toMillis()) {
-            context.setCurrentSystemTimeMs(wall);
-            tick.punctuate(wall);
-        }
-        assertThat(context.forwarded()).extracting(f -> f.record().value().envelope().eventId())
-                .as("idle and drained: the wall clock releases the rest, in order").containsExactly("a", "b");
-    }
-
     private static MockProcessorContext<String, ReceivedEvent> context(final KeyValueStore<Bytes, ReceivedEvent> store, final long wallNow) {
         final MockProcessorContext<String, ReceivedEvent> context = new MockProcessorContext<>();
         context.setCurrentSystemTimeMs(wallNow);
