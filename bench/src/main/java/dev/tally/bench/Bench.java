@@ -156,7 +156,7 @@ public final class Bench implements Callable<Integer> {
         report.compare("processing", "seconds from catch-up to drained (reorder delay + idle advance for Tally)",
                 p.tally().tailSeconds(), p.baseline().tailSeconds(), " s", "—");
         report.note("processing", "events Tally sent to events.late instead of counting (replay skew, see BENCHMARKS.md)",
-                String.format(Locale.ROOT, "%,d of %,d", p.tallyLate(), events), "—", "—", "0");
+                String.format(Locale.ROOT, "%,d of %,d", p.tallyLate().count(), events), "—", "—", "0");
         report.compare("processing", "peak RSS of the processing JVM", p.tally().peakRssBytes() >> 20,
                 p.baseline().peakRssBytes() >> 20, " MiB", "—");
         final Map<String, double[][]> series = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package dev.tally.bench;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
+import dev.tally.schemas.Json;
 import dev.tally.schemas.Topics;
 
 /**
@@ -153,15 +155,25 @@ final class Drain implements AutoCloseable {
                 .mapToLong(Map.Entry::getValue).min().orElse(committedRaw));
     }
 
-    /** Committed records on {@code topic} (read to its end now), 0 when there is no such topic. */
-    long records(final String bootstrap, final String topic) {
+    /**
+     * What went to {@code events.late}: how many, and for each how far the counter's time was ahead
+     * of the event's ({@code stream_time - event_time}), and how many found the counter's time past
+     * {@code newestEventTime}, the newest event time in the input (a clock moved by the wall clock).
+     */
+    record Late(long count, double medianAheadSeconds, double maxAheadSeconds, long pastNewestInput) {
+        static final Late NONE = new Late(0, 0, 0, 0);
+    }
+
+    Late late(final String bootstrap, final long newestEventTime) {
+        final String topic = Topics.LATE.name();
         if (!exists(topic)) {
-            return 0;
+            return Late.NONE;
         }
         final Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("isolation.level", "read_committed");
-        long n = 0;
+        final List<Long> ahead = new ArrayList<>();
+        long pastNewest = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             final List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                     .map(i -> new TopicPartition(topic, i.partition())).toList();
@@ -170,10 +182,23 @@ final class Drain implements AutoCloseable {
             final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
-                n += consumer.poll(Duration.ofMillis(200)).count();
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    final var late = Json.MAPPER.readTree(r.value());
+                    final long stream = Instant.parse(late.get("stream_time").asText()).toEpochMilli();
+                    ahead.add(stream - Instant.parse(late.get("event_time").asText()).toEpochMilli());
+                    if (stream > newestEventTime) {
+                        pastNewest++;
+                    }
+                }
             }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        return n;
+        if (ahead.isEmpty()) {
+            return Late.NONE;
+        }
+        ahead.sort(null);
+        return new Late(ahead.size(), ahead.get(ahead.size() / 2) / 1e3, ahead.get(ahead.size() - 1) / 1e3, pastNewest);
     }
 
     private boolean exists(final String topic) {

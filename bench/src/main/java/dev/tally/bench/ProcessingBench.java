@@ -18,7 +18,7 @@ final class ProcessingBench {
 
     /** One measured point: the same topic processed by the baseline, then by Tally. */
     record Point(long events, int keys, double prefillSeconds, Drain.Outcome baseline, Drain.Outcome tally,
-                 long baselineStateBytes, long tallyStateBytes, long tallyLate) {
+                 long baselineStateBytes, long tallyStateBytes, Drain.Late tallyLate) {
 
         Map<String, Object> toMap() {
             final Map<String, Object> m = new LinkedHashMap<>();
@@ -27,7 +27,10 @@ final class ProcessingBench {
             m.put("prefill_seconds", Report.round(prefillSeconds));
             m.put("baseline", outcome(baseline, baselineStateBytes));
             m.put("tally", outcome(tally, tallyStateBytes));
-            m.put("tally_events_late", tallyLate);
+            m.put("tally_events_late", tallyLate.count());
+            m.put("tally_late_counter_time_ahead_median_s", Report.round(tallyLate.medianAheadSeconds()));
+            m.put("tally_late_counter_time_ahead_max_s", Report.round(tallyLate.maxAheadSeconds()));
+            m.put("tally_late_counter_time_past_newest_input", tallyLate.pastNewestInput());
             m.put("ratio", Report.round(tally.eventsPerSecond() / baseline.eventsPerSecond()));
             m.put("input_ratio", Report.round(tally.inputEventsPerSecond() / baseline.inputEventsPerSecond()));
             return m;
@@ -71,8 +74,10 @@ final class ProcessingBench {
         broker.reset();
         try (Drain drain = new Drain(broker.bootstrap(), mode.stable())) {
             final double prefill;
+            final long newestEventTime;
             try (RawProducer producer = new RawProducer(broker.bootstrap())) {
                 prefill = producer.prefill(events, keys, "processing " + keys + " keys");
+                newestEventTime = System.currentTimeMillis();   // the prefill's event times end at its start + events ms < now
             }
             final int n = POINTS.incrementAndGet();
             final Drain.Outcome baseline = runApp(work, broker, drain, Apps.Kind.BASELINE, "bench-baseline-" + n, heap,
@@ -81,9 +86,11 @@ final class ProcessingBench {
             final Drain.Outcome tally = runApp(work, broker, drain, Apps.Kind.TALLY, "bench-tally-" + n, heap, timeoutSeconds,
                     mode);
             final long tallyState = Machine.directorySize(work.resolve("state-bench-tally-" + n));
-            final long late = drain.records(broker.bootstrap(), Topics.LATE.name());
-            if (late > 0) {
-                System.err.printf("  [bench-tally-%d] %,d events went to %s instead of a count%n", n, late, Topics.LATE.name());
+            final Drain.Late late = drain.late(broker.bootstrap(), newestEventTime);
+            if (late.count() > 0) {
+                System.err.printf("  [bench-tally-%d] %,d events went to %s instead of a count: the counter's time was ahead of"
+                        + " theirs by %.1f s (median), %.1f s (max); %,d found it past the input's newest event time%n", n,
+                        late.count(), Topics.LATE.name(), late.medianAheadSeconds(), late.maxAheadSeconds(), late.pastNewestInput());
             }
             return new Point(events, keys, prefill, baseline, tally, baselineState, tallyState, late);
         }
