@@ -66,18 +66,22 @@ public final class Publisher implements AutoCloseable {
                 });
     }
 
+    /** How long the producer waits to fill a batch: a few ms of latency for fewer, larger requests. */
+    private static final int LINGER_MS = 5;
+
     static Properties producerProperties(final Properties clientProps, final Duration ackTimeout) {
         final Properties p = new Properties();
         p.putAll(clientProps);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         // Give up on a record when the HTTP request gives up on it, so a 503 mostly means "not written".
         final int timeoutMs = (int) ackTimeout.toMillis();
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs + 5);
+        // Kafka requires delivery.timeout.ms ≥ linger.ms + request.timeout.ms.
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs + LINGER_MS);
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "tally-gateway");
         return p;
     }
