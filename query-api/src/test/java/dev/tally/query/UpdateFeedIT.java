@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -49,12 +47,12 @@ class UpdateFeedIT {
                 final CountUpdate update = new CountUpdate("by_customer", "c1", CountUpdate.ALL_TIME, null, null, 1);
                 try (KafkaProducer<String, CountUpdate> producer = new KafkaProducer<>(p, Topics.COUNT_UPDATES.keySerde().serializer(),
                         Topics.COUNT_UPDATES.valueSerde().serializer())) {
-                    // The feed starts from the end once it finds the topic: keep writing until it reads one.
-                    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                    while (feed.held() == 0 && System.nanoTime() < deadline) {
-                        producer.send(new ProducerRecord<>(Topics.COUNT_UPDATES.name(), update.topicKey(), update)).get();
-                        TimeUnit.MILLISECONDS.sleep(100);   // poll interval
-                    }
+                    // The feed starts from the end once it finds the topic: keep writing until it has read one.
+                    QueryCluster.await(Duration.ofSeconds(60), "the feed reads counts.updates once it exists", () -> {
+                        producer.send(new ProducerRecord<>(Topics.COUNT_UPDATES.name(), update.topicKey(), update));
+                        producer.flush();
+                        return feed.held() > 0;
+                    });
                 }
                 assertThat(feed.held()).as("updates read by the feed").isPositive();
             }

@@ -29,9 +29,7 @@ class ReorderProcessorTest {
 
     @Test
     void shouldReleaseWhatWasBufferedBeforeARestartWithoutNewEvents() {
-        final KeyValueStore<Bytes, ReceivedEvent> store = Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(StoreNames.REORDER), Serdes.Bytes(), ReceivedEvent.SERDE)
-                .withLoggingDisabled().build();
+        final KeyValueStore<Bytes, ReceivedEvent> store = store();
 
         final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
         final ReorderProcessor first = new ReorderProcessor(DELAY, IDLE_ADVANCE);
@@ -67,9 +65,7 @@ class ReorderProcessorTest {
 
     @Test
     void shouldReleaseAnEventLaterThanTheDelayAtOnceWithoutKeepingItInTheStore() {
-        final KeyValueStore<Bytes, ReceivedEvent> store = Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(StoreNames.REORDER), Serdes.Bytes(), ReceivedEvent.SERDE)
-                .withLoggingDisabled().build();
+        final KeyValueStore<Bytes, ReceivedEvent> store = store();
         final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
         final ReorderProcessor first = new ReorderProcessor(DELAY, IDLE_ADVANCE);
         first.init(before);
@@ -92,6 +88,12 @@ class ReorderProcessorTest {
             tick.punctuate(wall);
         }
         assertThat(after.forwarded()).extracting(f -> f.record().value().envelope().eventId()).containsExactly("new");
+    }
+
+    /** The stage's buffer as an in-memory store, kept across a simulated restart by passing it to both instances. */
+    private static KeyValueStore<Bytes, ReceivedEvent> store() {
+        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.REORDER), Serdes.Bytes(), ReceivedEvent.SERDE)
+                .withLoggingDisabled().build();
     }
 
     private static MockProcessorContext<String, ReceivedEvent> context(final KeyValueStore<Bytes, ReceivedEvent> store, final long wallNow) {
