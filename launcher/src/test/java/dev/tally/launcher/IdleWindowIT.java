@@ -5,16 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,7 +59,7 @@ class IdleWindowIT {
                     .withKafka(KafkaSettings.from(file, Map.of()).withBootstrapServers(broker.bootstrapServers()))
                     .withStateDir(dir.resolve("state"));
             try (ProcessorApp processor = new ProcessorApp(config).start();
-                 KafkaConsumer<String, CountUpdate> finals = finalsConsumer(broker.bootstrapServers())) {
+                 KafkaConsumer<String, CountUpdate> finals = TopicClients.reader(broker.bootstrapServers(), Topics.COUNT_FINAL)) {
                 processor.awaitRunning(Duration.ofSeconds(60));
 
                 // Three live events at the start of a fresh window, then silence.
@@ -75,7 +70,7 @@ class IdleWindowIT {
                 while (Instant.now().isBefore(start)) {
                     Thread.sleep(20);
                 }
-                try (KafkaProducer<String, Envelope> producer = producer(broker.bootstrapServers())) {
+                try (KafkaProducer<String, Envelope> producer = TopicClients.rawProducer(broker.bootstrapServers())) {
                     for (int i = 0; i < 3; i++) {
                         final Envelope e = new Envelope("sensor", "t" + i, "tick", Instant.now(), Instant.now(), null, null, "1");
                         producer.send(new ProducerRecord<>(Topics.RAW.name(), e.key(), e)).get();
@@ -102,24 +97,5 @@ class IdleWindowIT {
                 assertThat(afterEnd).as("not before the window closed").isGreaterThanOrEqualTo(GRACE);
             }
         }
-    }
-
-    private static KafkaConsumer<String, CountUpdate> finalsConsumer(final String bootstrap) {
-        final Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "finals-reader");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        final KafkaConsumer<String, CountUpdate> consumer = new KafkaConsumer<>(p,
-                Topics.COUNT_FINAL.keySerde().deserializer(), Topics.COUNT_FINAL.valueSerde().deserializer());
-        consumer.subscribe(Set.of(Topics.COUNT_FINAL.name()));
-        return consumer;
-    }
-
-    private static KafkaProducer<String, Envelope> producer(final String bootstrap) {
-        final Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(p, Topics.RAW.keySerde().serializer(), Topics.RAW.valueSerde().serializer());
     }
 }

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,38 @@ public final class TopicAdmin {
         } catch (TimeoutException e) {
             throw new IllegalStateException("Kafka at " + clientProps.get("bootstrap.servers")
                     + " did not answer within " + timeoutMs + " ms while creating topics", e);
+        }
+    }
+
+    /**
+     * The partition count of {@code topic}, waiting (up to {@code timeoutMs}) for a topic just created
+     * to be known to the broker answering.
+     *
+     * @throws IllegalStateException when the topic is not known within {@code timeoutMs}
+     */
+    public static int partitionCount(final Properties clientProps, final String topic, final long timeoutMs) {
+        final Properties props = new Properties();
+        props.putAll(clientProps);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMs);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        try (Admin admin = Admin.create(props)) {
+            while (true) {
+                try {
+                    return admin.describeTopics(List.of(topic)).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS)
+                            .get(topic).partitions().size();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                        throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                    Thread.sleep(200); // metadata of a topic created a moment ago reaches every broker shortly
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing " + topic, e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka at " + clientProps.get("bootstrap.servers")
+                    + " did not describe " + topic + " within " + timeoutMs + " ms", e);
         }
     }
 }

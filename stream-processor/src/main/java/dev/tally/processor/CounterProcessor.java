@@ -11,7 +11,6 @@ import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -20,6 +19,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.WindowStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.tally.config.Durations;
 import dev.tally.schemas.Alert;
@@ -32,24 +33,38 @@ import dev.tally.schemas.Topics;
  * (mostly) event-time order.
  *
  * <p>Reads records keyed by group key with {@link CountEvent} values, timestamped with the event
- * time. For each window size, an event whose window has closed (window end + grace at or before
- * the stage's time) is not counted but emitted to {@link Topics#LATE}; otherwise its delta is
- * added and the new count emitted to {@link Topics#COUNT_UPDATES}, with an {@link Alert} to
- * {@link Topics#ALERTS} when the count first reaches a threshold. When the stage's time passes a
- * window's close, its count is emitted once to {@link Topics#COUNT_FINAL}. The all-time total
- * counts every event, late or not. The stage's time is an {@link IdleClock} (stream time that
- * follows the wall clock when no events arrive), persisted so a restart never reopens a window.
+ * time, and the reorder stage's progress marks. For each window size, an event whose window has
+ * closed (window end + grace at or before the stage's time) is not counted but emitted to
+ * {@link Topics#LATE}; otherwise its delta is added and the new count emitted to
+ * {@link Topics#COUNT_UPDATES}, with an {@link Alert} to {@link Topics#ALERTS} when the count first
+ * reaches a threshold. When the stage's time passes a window's close, its count is emitted once to
+ * {@link Topics#COUNT_FINAL}. The all-time total counts every event, late or not.
+ *
+ * <p>The stage's time is the slowest upstream partition's: per partition of the reorder stage, the
+ * newest event time or progress mark seen from it; the minimum of those, never moving back. Each
+ * upstream partition releases its events in event-time order, so no event from it can be older than
+ * what it has sent, and no window closes while some partition still has events for it. That holds
+ * when the partitions are worked off unevenly (a replay, a backlog after an outage, one instance
+ * restoring while another runs), where the newest time seen anywhere would run minutes ahead of the
+ * slowest partition. Idle partitions move by their progress marks, which follow the wall clock
+ * ({@link IdleClock}). The time is persisted, so a restart never reopens a window.
  *
  * <p>Owns the window stores {@link StoreNames#window} (and {@link StoreNames#peak} for counters with
  * thresholds), the key-value store {@link StoreNames#total}, and {@link StoreNames#clock} holding
- * the stage's time and, per size, up to which window end finals were emitted.
+ * the stage's time, per size up to which window end finals were emitted, and per upstream partition
+ * its last progress mark.
  */
 public final class CounterProcessor implements Processor<String, CountEvent, String, Emitted> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(CounterProcessor.class);
     private static final String TIME = "time";
+    private static final String UPSTREAM = "upstream.";
 
     private final Counter counter;
-    private final IdleClock clock;
+    /** Per upstream partition, how far in event time it has got. */
+    private final long[] upstream;
+    private long time = Long.MIN_VALUE;
+    private boolean warnedPartitions;
     private ProcessorContext<String, Emitted> context;
     private final List<WindowStore<String, Long>> counts = new ArrayList<>();
     private final List<WindowStore<String, Long>> peaks = new ArrayList<>();
@@ -59,19 +74,22 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
     /** Per window size, the {@code final.<size>} mark of the clock store: finals were emitted for windows ending at or before it. */
     private long[] finalizedUpTo;
 
-    CounterProcessor(final Counter counter, final Duration idleAdvance) {
+    CounterProcessor(final Counter counter, final int upstreamPartitions) {
         this.counter = counter;
-        this.clock = new IdleClock(idleAdvance);
+        this.upstream = new long[upstreamPartitions];
     }
 
+    /**
+     * @param upstreamPartitions the partitions of {@code webhooks.raw}: the counter's time waits for each of them
+     */
     public static ProcessorSupplier<String, CountEvent, String, Emitted> supplier(final Counter counter,
                                                                                  final Duration queryHistory,
-                                                                                 final Duration idleAdvance,
+                                                                                 final int upstreamPartitions,
                                                                                  final StoreKind kind) {
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, CountEvent, String, Emitted> get() {
-                return new CounterProcessor(counter, idleAdvance);
+                return new CounterProcessor(counter, upstreamPartitions);
             }
 
             @Override
@@ -108,14 +126,11 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
             finalizedUpTo[i] = done == null ? Long.MIN_VALUE : done;
         }
         final Long persisted = state.get(TIME);
-        if (persisted != null) {
-            clock.restore(persisted, context.currentSystemTimeMs());
+        time = persisted == null ? Long.MIN_VALUE : persisted;
+        for (int p = 0; p < upstream.length; p++) {
+            final Long mark = state.get(UPSTREAM + p);
+            upstream[p] = mark == null ? Long.MIN_VALUE : mark;
         }
-        context.schedule(IdleClock.TICK, PunctuationType.WALL_CLOCK_TIME, wallNow -> {
-            if (clock.tick(wallNow)) {
-                closeWindows();
-            }
-        });
     }
 
     @Override
@@ -123,7 +138,14 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
         final String key = record.key();
         final CountEvent event = record.value();
         final long eventTime = record.timestamp();
-        clock.observe(eventTime, context.currentSystemTimeMs());
+        if (event.isProgress()) {
+            if (advance(event.upstream(), eventTime)) {
+                state.put(UPSTREAM + event.upstream(), eventTime);
+                closeWindows();
+            }
+            return;
+        }
+        advance(event.upstream(), eventTime);
 
         for (int i = 0; i < counter.windows().size(); i++) {
             final long size = counter.windows().get(i).toMillis();
@@ -141,17 +163,47 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
         closeWindows();
     }
 
+    /**
+     * Upstream partition {@code partition} has got to {@code eventTime}; the stage's time moves to the
+     * slowest partition's.
+     *
+     * @return whether the partition's time moved
+     */
+    private boolean advance(final int partition, final long eventTime) {
+        if (partition < 0 || partition >= upstream.length) {
+            if (partition >= upstream.length && !warnedPartitions) {
+                warnedPartitions = true;
+                LOG.warn("counter {}: a record from upstream partition {}, but the processor was built for {} partitions "
+                        + "of {}; kafka.topics.partitions must match the topic", counter.name(), partition, upstream.length, Topics.RAW.name());
+            }
+            return false;
+        }
+        if (eventTime <= upstream[partition]) {
+            return false;
+        }
+        upstream[partition] = eventTime;
+        long slowest = Long.MAX_VALUE;
+        for (long t : upstream) {
+            slowest = Math.min(slowest, t);
+        }
+        if (slowest > time) {
+            time = slowest;
+            state.put(TIME, time);
+        }
+        return true;
+    }
+
     /** Counts the event in one window of size {@code i}, or reports it late if that window has closed. */
     private void count(final int i, final String key, final CountEvent event, final long eventTime,
                        final long start, final long end) {
         final long closesAt = end + counter.grace().toMillis();
-        if (closesAt <= clock.time()) {
+        if (closesAt <= time) {
             late.record();
             emit(event.source() + ":" + event.eventId(), Topics.LATE.name(), new LateEvent(counter.name(), key,
                     window(i), Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), Instant.ofEpochMilli(closesAt),
-                    Instant.ofEpochMilli(clock.time()), event.source(), event.eventId(), Instant.ofEpochMilli(eventTime),
+                    Instant.ofEpochMilli(time), event.source(), event.eventId(), Instant.ofEpochMilli(eventTime),
                     "window closed at " + Instant.ofEpochMilli(closesAt) + " (end + grace " + Durations.format(counter.grace())
-                            + "); the processor's time was " + Instant.ofEpochMilli(clock.time())), eventTime);
+                            + "); the processor's time was " + Instant.ofEpochMilli(time)), eventTime);
             return;
         }
         final Long before = counts.get(i).fetch(key, start);
@@ -192,8 +244,10 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
      * start between it and the newer one).
      */
     private void closeWindows() {
-        state.put(TIME, clock.time());
-        final long closedUpTo = clock.time() - counter.grace().toMillis(); // windows ending at or before this are closed
+        if (time == Long.MIN_VALUE) {
+            return; // some upstream partition has not been heard from yet
+        }
+        final long closedUpTo = time - counter.grace().toMillis(); // windows ending at or before this are closed
         for (int i = 0; i < counter.windows().size(); i++) {
             final long size = counter.windows().get(i).toMillis();
             final long done = finalizedUpTo[i];

@@ -67,6 +67,13 @@ public final class ProcessorApp implements AutoCloseable {
     /** Creates missing topics and starts processing; returns at once (see {@link #awaitRunning}). */
     public ProcessorApp start() {
         TopicAdmin.ensureTopics(config.kafka().clientProperties(), config.kafka().topics(), Topics.ALL, 30_000);
+        final int rawPartitions = TopicAdmin.partitionCount(config.kafka().clientProperties(), Topics.RAW.name(), 30_000);
+        if (rawPartitions != config.kafka().topics().partitions()) {
+            // The counters' time waits for every partition of the raw topic: with the wrong count they would
+            // wait for one that does not exist, or not wait for one that does.
+            throw new IllegalStateException(Topics.RAW.name() + " has " + rawPartitions + " partitions, but kafka.topics.partitions is "
+                    + config.kafka().topics().partitions() + "; set it to " + rawPartitions);
+        }
         streams.start();
         LOG.info("processor '{}' started with counters {}", config.applicationId(),
                 config.counters().stream().map(Counter::name).toList());

@@ -31,7 +31,10 @@ import dev.tally.schemas.Topics;
  * one timestamp all survive — even a redelivery of one id that dedupe let through after its
  * horizon — and iteration order is event-time order, then arrival order. Its time is an {@link IdleClock}: the largest event time
  * seen, which follows the wall clock while no events arrive, so the last events are released even
- * when traffic stops. On a restart it starts from the newest buffered event's time. The store has
+ * when traffic stops. On a restart it starts from the newest buffered event's time. On every wall-clock
+ * tick where that release time moved, it forwards a progress mark ({@link #isProgressMark}): null key and
+ * value, timestamped with the release time, so each counter partition learns how far this partition has
+ * got even when none of its events are for that counter partition. The store has
  * no record cache (an entry waits the reorder delay, far longer than a commit interval); an event
  * already due when it arrives is released at once and never stored.
  */
@@ -42,6 +45,7 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
     private ProcessorContext<String, ReceivedEvent> context;
     private KeyValueStore<Bytes, ReceivedEvent> buffer;
     private final TreeMap<Bytes, ReceivedEvent> pending = new TreeMap<>();
+    private long lastMark = Long.MIN_VALUE;
 
     ReorderProcessor(final Duration delay, final Duration idleAdvance) {
         this.delay = delay;
@@ -82,7 +86,26 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
             if (clock.tick(wallNow)) {
                 release();
             }
+            markProgress();
         });
+    }
+
+    /**
+     * Whether a record this stage forwards is a progress mark rather than an event: key and value null,
+     * timestamp the time up to which every event has been released. Events that arrive later than the
+     * reorder delay are the only ones that can still follow with an older time.
+     */
+    static boolean isProgressMark(final Record<?, ?> record) {
+        return record.value() == null;
+    }
+
+    /** Forwards a progress mark when the release time moved since the last one: at most one per tick. */
+    private void markProgress() {
+        if (clock.time() == Long.MIN_VALUE || releaseUpTo() <= lastMark) {
+            return;
+        }
+        lastMark = releaseUpTo();
+        context.forward(new Record<>(null, null, lastMark));
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Comparator;
 
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -23,9 +22,9 @@ import dev.tally.schemas.Topics;
  *  webhooks.raw ─► dedupe ─► reorder ─┬─► events.ordered
  *   (source:event_id, Envelope,       │
  *    timestamp = event time)          ├─► [counter A] filter, key by group-by ─► repartition ─► windows + total ─┬─► counts.updates
- *                                     │                                                                         ├─► counts.final
- *                                     │                                                                         ├─► events.late
- *                                     │                                                                         └─► alerts
+ *                                     │                                                                 ├─► counts.final
+ *                                     │                                                                 ├─► events.late
+ *                                     │                                                                 └─► alerts
  *                                     └─► [counter B] …
  * </pre>
  *
@@ -36,10 +35,13 @@ import dev.tally.schemas.Topics;
  *       {@link Topics#DEAD_LETTER} (configured in {@link ProcessorApp}).</li>
  *   <li>{@link DedupeProcessor} drops repeated deliveries (store {@link StoreNames#DEDUPE}).</li>
  *   <li>{@link ReorderProcessor} releases events in event-time order after the reorder delay (store
- *       {@link StoreNames#REORDER}), written to {@link Topics#ORDERED} with the envelope's JSON as read.</li>
- *   <li>Per counter: filter, key by the group-by values with the event's delta as value
- *       ({@link CountEvent}, repartition topic {@code <app>-<counter>-by-key-repartition}), then
- *       {@link CounterProcessor}: the windows, the total, finals, late events and alerts.</li>
+ *       {@link StoreNames#REORDER}), written to {@link Topics#ORDERED} with the envelope's JSON as read;
+ *       on each wall-clock tick it also sends a progress mark (how far it has released) to the counters.</li>
+ *   <li>Per counter: {@link KeyByGroup} keeps the events the counter counts, keyed by the group-by values
+ *       with the event's delta as value ({@link CountEvent}, repartition topic
+ *       {@code <app>-<counter>-by-key-repartition}), and sends the progress marks to every partition of it;
+ *       then {@link CounterProcessor}: the windows, the total, finals, late events and alerts, with a
+ *       time that waits for the slowest partition of {@link Topics#RAW}.</li>
  * </ul>
  */
 public final class TallyTopology {
@@ -62,16 +64,17 @@ public final class TallyTopology {
                 .process(ReorderProcessor.supplier(config.reorderDelay(), config.idleAdvance(), config.stateStores()), Named.as("reorder"));
 
         // The envelope's JSON as read from the raw topic, unchanged: the same format, not serialised again.
-        ordered.to(Topics.ORDERED.name(), Produced.with(Topics.ORDERED.keySerde(), ReceivedEvent.SERDE)
+        // Not the reorder stage's progress marks (null values): they are for the counters.
+        ordered.filter((id, event) -> event != null, Named.as("ordered-events"))
+                .to(Topics.ORDERED.name(), Produced.with(Topics.ORDERED.keySerde(), ReceivedEvent.SERDE)
                 .withName("ordered-out"));
 
+        final int upstreamPartitions = config.kafka().topics().partitions();
         for (Counter counter : config.counters()) {
-            ordered.filter((id, event) -> counter.matches(event.envelope()), Named.as(counter.name() + "-filter"))
-                    .map((id, event) -> KeyValue.pair(counter.key(event.envelope()),
-                                    new CountEvent(event.envelope().source(), event.envelope().eventId(), counter.delta(event.envelope()))),
-                            Named.as(counter.name() + "-key"))
-                    .repartition(Repartitioned.with(Serdes.String(), CountEvent.SERDE).withName(counter.name() + "-by-key"))
-                    .process(CounterProcessor.supplier(counter, config.queryHistory(), config.idleAdvance(), config.stateStores()),
+            ordered.process(() -> new KeyByGroup(counter), Named.as(counter.name() + "-key"))
+                    .repartition(Repartitioned.with(Serdes.String(), CountEvent.SERDE)
+                            .withStreamPartitioner(KeyByGroup.PARTITIONER).withName(counter.name() + "-by-key"))
+                    .process(CounterProcessor.supplier(counter, config.queryHistory(), upstreamPartitions, config.stateStores()),
                             Named.as(counter.name() + "-count"))
                     .to(Emitted.TOPIC, Produced.with(Serdes.String(), Emitted.SERDE).withName(counter.name() + "-out"));
         }

@@ -3,6 +3,7 @@ package dev.tally.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 import org.apache.kafka.common.errors.SerializationException;
@@ -15,8 +16,9 @@ class CountEventSerdeTest {
 
     @Test
     void shouldRoundTrip() {
-        for (CountEvent event : new CountEvent[] {new CountEvent("stripe", "evt_1", 1), new CountEvent("", "", 0),
-                new CountEvent("sŏurce:ü", "id with ✓ and :", -42), new CountEvent("a", "b", Long.MIN_VALUE)}) {
+        for (CountEvent event : new CountEvent[] {new CountEvent("stripe", "evt_1", 1, 0), new CountEvent("", "", 0, 5),
+                new CountEvent("sŏurce:ü", "id with ✓ and :", -42, 2), new CountEvent("a", "b", Long.MIN_VALUE, 0),
+                CountEvent.progress(0), CountEvent.progress(11)}) {
             final byte[] bytes = CountEvent.SERDE.serializer().serialize(TOPIC, event);
             assertThat(CountEvent.SERDE.deserializer().deserialize(TOPIC, bytes)).isEqualTo(event);
         }
@@ -26,6 +28,16 @@ class CountEventSerdeTest {
     void shouldReadJsonWrittenBeforeTheBinaryFormat() {
         final byte[] json = "{\"source\":\"stripe\",\"event_id\":\"evt_1\",\"delta\":-1}".getBytes(StandardCharsets.UTF_8);
         assertThat(CountEvent.SERDE.deserializer().deserialize(TOPIC, json)).isEqualTo(new CountEvent("stripe", "evt_1", -1));
+    }
+
+    @Test
+    void shouldReadTheFormatWrittenBeforeTheUpstreamPartitionWasCarried() {
+        final byte[] source = "stripe".getBytes(StandardCharsets.UTF_8);
+        final byte[] v1 = ByteBuffer.allocate(1 + 8 + 4 + source.length + 5)
+                .put((byte) 1).putLong(-1).putInt(source.length).put(source).put("evt_1".getBytes(StandardCharsets.UTF_8)).array();
+        final CountEvent event = CountEvent.SERDE.deserializer().deserialize(TOPIC, v1);
+        assertThat(event).isEqualTo(new CountEvent("stripe", "evt_1", -1, CountEvent.UNKNOWN_UPSTREAM));
+        assertThat(event.isProgress()).isFalse();
     }
 
     @Test

@@ -36,7 +36,7 @@ class ReorderProcessorTest {
         first.init(before);
         first.process(record("b", T0 + 200));
         first.process(record("a", T0 + 100));
-        assertThat(before.forwarded()).as("both wait out the reorder delay").isEmpty();
+        assertThat(events(before)).as("both wait out the reorder delay").isEmpty();
 
         // The process dies; a new instance of the stage starts on the same (restored) store.
         final long restartedAt = T0 + 1_000;
@@ -51,13 +51,13 @@ class ReorderProcessorTest {
             after.setCurrentSystemTimeMs(wall);
             tick.punctuate(wall);
             if (wall < due) {
-                assertThat(after.forwarded()).as("nothing before the reorder delay has passed, at wall " + (wall - restartedAt)).isEmpty();
+                assertThat(events(after)).as("nothing before the reorder delay has passed, at wall " + (wall - restartedAt)).isEmpty();
             }
         }
 
-        final List<String> released = after.forwarded().stream().map(f -> f.record().value().envelope().eventId()).toList();
+        final List<String> released = events(after).stream().map(r -> r.value().envelope().eventId()).toList();
         assertThat(released).as("released oldest first, each once").containsExactly("a", "b");
-        assertThat(after.forwarded()).extracting(f -> f.record().timestamp()).containsExactly(T0 + 100, T0 + 200);
+        assertThat(events(after)).extracting(Record::timestamp).containsExactly(T0 + 100, T0 + 200);
         try (var it = store.all()) {
             assertThat(it.hasNext()).as("the buffer is empty once everything left").isFalse();
         }
@@ -72,7 +72,7 @@ class ReorderProcessorTest {
         first.process(record("new", T0 + 10_000));
         first.process(record("late", T0));
 
-        assertThat(before.forwarded()).extracting(f -> f.record().value().envelope().eventId()).containsExactly("late");
+        assertThat(events(before)).extracting(r -> r.value().envelope().eventId()).containsExactly("late");
         try (var it = store.all()) {
             assertThat(it.next().value.envelope().eventId()).isEqualTo("new");
             assertThat(it.hasNext()).as("only the event still waiting is stored").isFalse();
@@ -87,7 +87,49 @@ class ReorderProcessorTest {
             after.setCurrentSystemTimeMs(wall);
             tick.punctuate(wall);
         }
-        assertThat(after.forwarded()).extracting(f -> f.record().value().envelope().eventId()).containsExactly("new");
+        assertThat(events(after)).extracting(r -> r.value().envelope().eventId()).containsExactly("new");
+    }
+
+    @Test
+    void shouldMarkHowFarItHasReleasedOnTicksWhereThatMoved() {
+        final MockProcessorContext<String, ReceivedEvent> context = context(store(), T0);
+        final ReorderProcessor stage = new ReorderProcessor(DELAY, IDLE_ADVANCE);
+        stage.init(context);
+        final var tick = context.scheduledPunctuators().get(0).getPunctuator();
+        stage.process(record("a", T0 + 10_000));
+        tick.punctuate(T0);
+        tick.punctuate(T0 + 500);                   // nothing moved since the last mark
+        stage.process(record("b", T0 + 12_000));
+        tick.punctuate(T0 + 1_000);
+
+        assertThat(context.forwarded()).extracting(f -> f.record()).filteredOn(ReorderProcessor::isProgressMark)
+                .extracting(Record::timestamp)
+                .as("each mark is the newest event time seen minus the delay: nothing older will be released, except late arrivals")
+                .containsExactly(T0 + 5_000, T0 + 7_000);
+    }
+
+    @Test
+    void shouldFollowTheWallClockWhenItHasNeverSeenAnEvent() {
+        final MockProcessorContext<String, ReceivedEvent> context = context(store(), T0);
+        final ReorderProcessor stage = new ReorderProcessor(DELAY, IDLE_ADVANCE);
+        stage.init(context);
+        final var tick = context.scheduledPunctuators().get(0).getPunctuator();
+        for (long wall = T0; wall <= T0 + 3_000; wall += IdleClock.TICK.toMillis()) {
+            context.setCurrentSystemTimeMs(wall);
+            tick.punctuate(wall);
+        }
+
+        // An empty partition must not hold the counters back: from idle_advance after its first tick its
+        // marks follow the wall clock, 1 s behind it, less the delay.
+        assertThat(context.forwarded()).extracting(f -> f.record().timestamp())
+                .containsExactly(T0 + 2_000 - IdleClock.LAG - DELAY.toMillis(), T0 + 2_500 - IdleClock.LAG - DELAY.toMillis(),
+                        T0 + 3_000 - IdleClock.LAG - DELAY.toMillis());
+    }
+
+    /** What the stage forwarded, without its progress marks. */
+    private static List<Record<? extends String, ? extends ReceivedEvent>> events(final MockProcessorContext<String, ReceivedEvent> context) {
+        return context.forwarded().stream().<Record<? extends String, ? extends ReceivedEvent>>map(f -> f.record())
+                .filter(r -> !ReorderProcessor.isProgressMark(r)).toList();
     }
 
     /** The stage's buffer as an in-memory store, kept across a simulated restart by passing it to both instances. */

@@ -55,7 +55,7 @@ class TallyTopologyTest {
         final ProcessorConfig config = new ProcessorConfig("test", stateDir, Duration.ofHours(24), horizons,
                 Duration.ofSeconds(5), Duration.ofSeconds(3), StoreKind.ROCKSDB, 64L << 20, Duration.ofDays(7), Duration.ofMillis(100),
                 List.of(counters), "127.0.0.1", 0, "127.0.0.1",
-                new KafkaSettings(Map.of("bootstrap.servers", "unused:9092"), TopicSettings.EMBEDDED));
+                new KafkaSettings(Map.of("bootstrap.servers", "unused:9092"), new TopicSettings(1, (short) 1, 1)));
         driver = new TopologyTestDriver(TallyTopology.build(config), ProcessorApp.streamsProperties(config), T0);
         raw = driver.createInputTopic(Topics.RAW.name(), Topics.RAW.keySerde().serializer(), Topics.RAW.valueSerde().serializer());
     }

@@ -68,7 +68,7 @@ class TopologyMatchesModelTest {
     private static final ProcessorConfig CONFIG = new ProcessorConfig("model", Path.of("unused"), Duration.ofHours(24),
             Map.of("b", Duration.ofMinutes(10)), Duration.ofSeconds(5), Duration.ofSeconds(2), StoreKind.MEMORY, 64L << 20, Duration.ofDays(7),
             Duration.ofMillis(100), List.of(BY_TYPE, B_BY_PLAN, HOPPING), "127.0.0.1", 0, "127.0.0.1",
-            new KafkaSettings(Map.of("bootstrap.servers", "unused:9092"), TopicSettings.EMBEDDED));
+            new KafkaSettings(Map.of("bootstrap.servers", "unused:9092"), new TopicSettings(1, (short) 1, 1)));
 
     /** One event as the sender knows it, and when each of its deliveries arrived (ms after its event time). */
     record Sent(String source, String id, String type, long eventTimeMs, String plan, List<Long> arrivalDelaysMs) {
