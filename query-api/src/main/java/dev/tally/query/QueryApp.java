@@ -89,6 +89,8 @@ public final class QueryApp implements AutoCloseable {
         return new HostInfo(config.advertisedHost(), config.queryPort());
     }
 
+    private static final String STREAM = "/v1/counters/{counter}/stream";
+
     public QueryApp start() {
         feed.start();
         http = Javalin.create(c -> {
@@ -115,7 +117,8 @@ public final class QueryApp implements AutoCloseable {
             c.routes.get("/v1/counters/{counter}/batch", this::batch);
             c.routes.get("/v1/counters/{counter}/total", this::total);
             c.routes.get("/v1/counters/{counter}/top", this::top);
-            c.routes.sse("/v1/counters/{counter}/stream", feed::subscribe);
+            c.routes.before(STREAM, QueryApp::requireEventStream);
+            c.routes.sse(STREAM, feed::subscribe);
             c.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(OpenApi.document()));
             c.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "up")));
             c.routes.get("/readyz", this::ready);
@@ -123,6 +126,19 @@ public final class QueryApp implements AutoCloseable {
         LOG.info("query API listening on http://{}:{} (API description at /openapi.json)",
                 config.queryHost(), http.port());
         return this;
+    }
+
+    /**
+     * Javalin serves the stream only to a request that accepts {@code text/event-stream} and answers any
+     * other (a plain curl sends {@code Accept: *}{@code /*}) with an empty 200; say what is missing instead.
+     */
+    private static void requireEventStream(final Context ctx) {
+        final String accept = ctx.header("Accept");
+        if (accept == null || !accept.contains("text/event-stream")) {
+            throw new ProblemException(Problem.of(406, "not-event-stream", "Not an event-stream request",
+                    "This route is a Server-Sent Events stream: send the header Accept: text/event-stream "
+                            + "(curl -N -H 'Accept: text/event-stream' ...; a browser's EventSource does it itself)."));
+        }
     }
 
     public int port() {

@@ -123,9 +123,19 @@ class OpenApiTest {
         return response;
     }
 
+    @Test
+    void shouldTellAStreamRequestWithoutEventStreamAcceptWhatIsMissing() throws Exception {
+        final HttpResponse<String> plain = http.send(HttpRequest.newBuilder(URI.create(base() + "/v1/counters/by_type/stream"))
+                .header("Authorization", "Bearer " + TOKEN).header("Accept", "*/*").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(plain.statusCode()).isEqualTo(406);
+        assertThat(plain.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(Json.MAPPER.readTree(plain.body()).get("detail").asText()).contains("Accept: text/event-stream");
+    }
+
     /** An event stream does not end: only its status is read. */
     private HttpResponse<String> streamStatus(final String pathAndQuery, final boolean withToken) throws Exception {
-        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + pathAndQuery));
+        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + pathAndQuery))
+                .header("Accept", "text/event-stream");
         if (withToken) {
             request.header("Authorization", "Bearer " + TOKEN);
         }
