@@ -6,8 +6,15 @@ import java.time.Duration;
  * A stage's notion of "now" in event time: the largest event time it has seen (its stream time),
  * which starts following the wall clock once no event has arrived for {@code idleAdvance}. That is
  * what lets buffers drain and windows close when traffic stops; while events keep arriving (a
- * replay of old data, say) only their event times move it. A stage that has seen no event at all
- * follows the wall clock from {@code idleAdvance} after its first tick.
+ * replay of old data, say) only their event times move it.
+ *
+ * <p>A stage that has seen no event at all (an empty partition, or one restarted with nothing
+ * buffered) follows the wall clock once its input has been read to the end ({@link InputBacklog})
+ * and {@code idleAdvance} has passed, so an empty partition does not hold the counters back; in
+ * the first seconds of a replay, when the consumer hands out one partition's records before the
+ * next one's, a partition still waiting for its first records is not taken for empty. Should its
+ * input never be seen read to the end, it follows the wall clock after {@link #EMPTY_FALLBACK}
+ * times {@code idleAdvance}.
  *
  * <p>Idle, the time runs {@link #LAG} behind the wall-clock time elapsed since the last event, so
  * that a downstream stage never overtakes the events an upstream stage releases in the same
@@ -20,6 +27,8 @@ final class IdleClock {
     static final Duration TICK = Duration.ofMillis(500);
     /** How far an idle clock stays behind the elapsed wall-clock time: more than one tick. */
     static final long LAG = 1_000L;
+    /** A stage that never saw an event waits at most this many times {@code idleAdvance} for its input to be read to the end. */
+    static final int EMPTY_FALLBACK = 10;
 
     private final long idleAdvanceMs;
     private long time = Long.MIN_VALUE;
@@ -43,10 +52,14 @@ final class IdleClock {
         observe(persisted, wallNow);
     }
 
-    /** @return whether the time moved */
-    boolean tick(final long wallNow) {
+    /**
+     * @param caughtUp whether the stage's input has been read to its end: before its first event, only
+     *                 then is it empty rather than still waiting for its records
+     * @return whether the time moved
+     */
+    boolean tick(final long wallNow, final boolean caughtUp) {
         if (observed == Long.MIN_VALUE) {
-            return followWallClockFromStart(wallNow);
+            return followWallClockFromStart(wallNow, caughtUp);
         }
         final long idleFor = wallNow - observedAtWall;
         if (idleFor < idleAdvanceMs) {
@@ -60,17 +73,15 @@ final class IdleClock {
         return true;
     }
 
-    /**
-     * A stage that has seen no event since it started (an empty partition) follows the wall clock once
-     * {@code idleAdvance} has passed since its first tick: the counter stage waits for the slowest
-     * partition, and an empty one must not hold it back for ever.
-     */
-    private boolean followWallClockFromStart(final long wallNow) {
+    /** See the class comment: an empty partition must not hold the counters back for ever. */
+    private boolean followWallClockFromStart(final long wallNow, final boolean caughtUp) {
         if (firstTickAtWall == Long.MIN_VALUE) {
             firstTickAtWall = wallNow;
         }
+        final long waited = wallNow - firstTickAtWall;
+        final boolean empty = caughtUp ? waited >= idleAdvanceMs : waited >= EMPTY_FALLBACK * idleAdvanceMs;
         final long advanced = wallNow - LAG;
-        if (wallNow - firstTickAtWall < idleAdvanceMs || advanced <= time) {
+        if (!empty || advanced <= time) {
             return false;
         }
         time = advanced;

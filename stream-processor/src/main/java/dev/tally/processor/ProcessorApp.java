@@ -27,10 +27,12 @@ public final class ProcessorApp implements AutoCloseable {
     private final ProcessorConfig config;
     private final KafkaStreams streams;
     private final CompletableFuture<Void> running = new CompletableFuture<>();
+    private final InputBacklog backlog = new InputBacklog();
 
     public ProcessorApp(final ProcessorConfig config) {
         this.config = config;
-        this.streams = new KafkaStreams(TallyTopology.build(config), streamsProperties(config));
+        this.streams = new KafkaStreams(TallyTopology.build(config, backlog), streamsProperties(config));
+        backlog.watch(streams);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
                 running.complete(null);
@@ -109,5 +111,6 @@ public final class ProcessorApp implements AutoCloseable {
         // for this member's session to time out.
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
+        backlog.close();
     }
 }

@@ -42,22 +42,32 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
 
     private final Duration delay;
     private final IdleClock clock;
+    private final InputBacklog backlog;
     private ProcessorContext<String, ReceivedEvent> context;
     private KeyValueStore<Bytes, ReceivedEvent> buffer;
     private final TreeMap<Bytes, ReceivedEvent> pending = new TreeMap<>();
     private long lastMark = Long.MIN_VALUE;
 
     ReorderProcessor(final Duration delay, final Duration idleAdvance) {
-        this.delay = delay;
-        this.clock = new IdleClock(idleAdvance);
+        this(delay, idleAdvance, InputBacklog.NONE);
     }
 
+    ReorderProcessor(final Duration delay, final Duration idleAdvance, final InputBacklog backlog) {
+        this.delay = delay;
+        this.clock = new IdleClock(idleAdvance);
+        this.backlog = backlog;
+    }
+
+    /**
+     * @param backlog whether this instance has read a raw partition to its end: only then does a stage
+     *                that has seen no event take its partition for empty (see {@link IdleClock})
+     */
     public static ProcessorSupplier<String, ReceivedEvent, String, ReceivedEvent> supplier(final Duration delay, final Duration idleAdvance,
-                                                                                final StoreKind stores) {
+                                                                                final InputBacklog backlog, final StoreKind stores) {
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, ReceivedEvent, String, ReceivedEvent> get() {
-                return new ReorderProcessor(delay, idleAdvance);
+                return new ReorderProcessor(delay, idleAdvance, backlog);
             }
 
             @Override
@@ -83,7 +93,7 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
             clock.restore(eventTime(pending.lastKey()), context.currentSystemTimeMs());
         }
         context.schedule(IdleClock.TICK, PunctuationType.WALL_CLOCK_TIME, wallNow -> {
-            if (clock.tick(wallNow)) {
+            if (clock.tick(wallNow, backlog.caughtUp(Topics.RAW.name(), context.taskId().partition()))) {
                 release();
             }
             markProgress();

@@ -49,7 +49,13 @@ public final class TallyTopology {
     private TallyTopology() {
     }
 
+    /** The topology with every input taken as read to its end (see {@link InputBacklog}): for the test driver. */
     public static Topology build(final ProcessorConfig config) {
+        return build(config, InputBacklog.NONE);
+    }
+
+    /** @param backlog which raw partitions this instance has read to the end, for the reorder stages' idle clocks */
+    public static Topology build(final ProcessorConfig config, final InputBacklog backlog) {
         final StreamsBuilder builder = new StreamsBuilder();
 
         final Duration longestHorizon = config.dedupeHorizons().values().stream()
@@ -61,7 +67,7 @@ public final class TallyTopology {
                         .withTimestampExtractor(new EventTimeExtractor())
                         .withName("raw"))
                 .process(DedupeProcessor.supplier(config::dedupeHorizon, longestHorizon, config.stateStores()), Named.as("dedupe"))
-                .process(ReorderProcessor.supplier(config.reorderDelay(), config.idleAdvance(), config.stateStores()), Named.as("reorder"));
+                .process(ReorderProcessor.supplier(config.reorderDelay(), config.idleAdvance(), backlog, config.stateStores()), Named.as("reorder"));
 
         // The envelope's JSON as read from the raw topic, unchanged: the same format, not serialised again.
         // Not the reorder stage's progress marks (null values): they are for the counters.

@@ -126,6 +126,41 @@ class ReorderProcessorTest {
                         T0 + 3_000 - IdleClock.LAG - DELAY.toMillis());
     }
 
+    @Test
+    void shouldNotTakeAPartitionStillWaitingForItsFirstRecordsForEmpty() {
+        final InputBacklog backlog = new InputBacklog();
+        backlog.refresh(InputBacklogTest.lags(Topics.RAW.name(), 0, 5_000));   // a replay: records wait to be read
+        final MockProcessorContext<String, ReceivedEvent> context = context(store(), T0);
+        final ReorderProcessor stage = new ReorderProcessor(DELAY, IDLE_ADVANCE, backlog);
+        stage.init(context);
+        final var tick = context.scheduledPunctuators().get(0).getPunctuator();
+        for (long wall = T0; wall <= T0 + 10_000; wall += IdleClock.TICK.toMillis()) {
+            tick.punctuate(wall);
+        }
+        assertThat(context.forwarded()).as("no progress mark while the partition's records wait").isEmpty();
+
+        backlog.refresh(InputBacklogTest.lags(Topics.RAW.name(), 0, 0));
+        tick.punctuate(T0 + 10_500);
+        assertThat(context.forwarded()).extracting(f -> f.record().timestamp()).as("read to the end: empty, follows the wall clock")
+                .containsExactly(T0 + 10_500 - IdleClock.LAG - DELAY.toMillis());
+    }
+
+    @Test
+    void shouldTakeAPartitionForEmptyAfterTheFallbackWhenItsLagIsNeverSeenAtZero() {
+        final InputBacklog unknown = new InputBacklog();   // no metrics at all
+        final MockProcessorContext<String, ReceivedEvent> context = context(store(), T0);
+        final ReorderProcessor stage = new ReorderProcessor(DELAY, IDLE_ADVANCE, unknown);
+        stage.init(context);
+        final var tick = context.scheduledPunctuators().get(0).getPunctuator();
+        final long fallback = IdleClock.EMPTY_FALLBACK * IDLE_ADVANCE.toMillis();
+        for (long wall = T0; wall < T0 + fallback; wall += IdleClock.TICK.toMillis()) {
+            tick.punctuate(wall);
+        }
+        assertThat(context.forwarded()).isEmpty();
+        tick.punctuate(T0 + fallback);
+        assertThat(context.forwarded()).hasSize(1);
+    }
+
     /** What the stage forwarded, without its progress marks. */
     private static List<Record<? extends String, ? extends ReceivedEvent>> events(final MockProcessorContext<String, ReceivedEvent> context) {
         return context.forwarded().stream().<Record<? extends String, ? extends ReceivedEvent>>map(f -> f.record())
