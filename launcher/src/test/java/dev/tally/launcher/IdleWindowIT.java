@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -18,7 +17,6 @@ import org.slf4j.LoggerFactory;
 
 import dev.tally.broker.EmbeddedKafkaBroker;
 import dev.tally.config.ConfigFile;
-import dev.tally.config.KafkaSettings;
 import dev.tally.processor.ProcessorApp;
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.schemas.CountUpdate;
@@ -55,9 +53,7 @@ class IdleWindowIT {
                           windows: [10s]
                           grace: 2s
                     """);
-            final ProcessorConfig config = ProcessorConfig.from(file, Map.of("TALLY_QUERY_PORT", "0"))
-                    .withKafka(KafkaSettings.from(file, Map.of()).withBootstrapServers(broker.bootstrapServers()))
-                    .withStateDir(dir.resolve("state"));
+            final ProcessorConfig config = TopicClients.processorConfig(file, broker.bootstrapServers(), dir.resolve("state"));
             try (ProcessorApp processor = new ProcessorApp(config).start();
                  KafkaConsumer<String, CountUpdate> finals = TopicClients.reader(broker.bootstrapServers(), Topics.COUNT_FINAL)) {
                 processor.awaitRunning(Duration.ofSeconds(60));

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.tally.broker.EmbeddedKafkaBroker;
 import dev.tally.config.ConfigFile;
-import dev.tally.config.KafkaSettings;
 import dev.tally.processor.ProcessorApp;
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.schemas.CountUpdate;
@@ -59,9 +58,7 @@ class ReplayIT {
                           windows: [1m]
                           grace: 5s
                     """);
-            final ProcessorConfig config = ProcessorConfig.from(file, Map.of("TALLY_QUERY_PORT", "0"))
-                    .withKafka(KafkaSettings.from(file, Map.of()).withBootstrapServers(broker.bootstrapServers()))
-                    .withStateDir(dir.resolve("state"));
+            final ProcessorConfig config = TopicClients.processorConfig(file, broker.bootstrapServers(), dir.resolve("state"));
             assertThat(config.kafka().topics().partitions()).as("the replay spreads over three partitions").isEqualTo(3);
 
             // The topics exist and hold the whole replay before the processor starts, as after `tally reset`.
@@ -102,9 +99,7 @@ class ReplayIT {
                       application_id: mismatch-it
                       counters: [{name: per_source, group_by: [source], windows: [1m]}]
                     """);
-            final ProcessorConfig config = ProcessorConfig.from(file, Map.of("TALLY_QUERY_PORT", "0"))
-                    .withKafka(KafkaSettings.from(file, Map.of()).withBootstrapServers(broker.bootstrapServers()))
-                    .withStateDir(dir.resolve("state"));
+            final ProcessorConfig config = TopicClients.processorConfig(file, broker.bootstrapServers(), dir.resolve("state"));
             TopicAdmin.ensureTopics(config.kafka().clientProperties(), TopicSettings.EMBEDDED, List.of(Topics.RAW), 30_000);
 
             try (ProcessorApp processor = new ProcessorApp(config)) {

@@ -1,5 +1,6 @@
 package dev.tally.launcher;
 
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 
@@ -8,13 +9,26 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
+import dev.tally.config.ConfigFile;
+import dev.tally.config.KafkaSettings;
+import dev.tally.processor.ProcessorConfig;
 import dev.tally.schemas.Envelope;
 import dev.tally.schemas.Topics;
 
-/** Plain Kafka clients for the integration tests: a producer to the raw topic, a committed-only reader of an output topic. */
+/**
+ * For the integration tests on one embedded broker: a processor config pointed at it, a producer to the
+ * raw topic, a committed-only reader of an output topic.
+ */
 final class TopicClients {
 
     private TopicClients() {
+    }
+
+    /** {@code file}'s processor section, on the broker at {@code bootstrap}, query API on a free port. */
+    static ProcessorConfig processorConfig(final ConfigFile file, final String bootstrap, final Path stateDir) {
+        return ProcessorConfig.from(file, Map.of("TALLY_QUERY_PORT", "0"))
+                .withKafka(KafkaSettings.from(file, Map.of()).withBootstrapServers(bootstrap))
+                .withStateDir(stateDir);
     }
 
     static KafkaProducer<String, Envelope> rawProducer(final String bootstrap) {

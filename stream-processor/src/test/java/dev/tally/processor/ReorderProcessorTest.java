@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.Punctuator;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -32,8 +33,7 @@ class ReorderProcessorTest {
         final KeyValueStore<Bytes, ReceivedEvent> store = store();
 
         final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
-        final ReorderProcessor first = new ReorderProcessor(DELAY, IDLE_ADVANCE);
-        first.init(before);
+        final ReorderProcessor first = start(before, InputBacklog.NONE);
         first.process(record("b", T0 + 200));
         first.process(record("a", T0 + 100));
         assertThat(events(before)).as("both wait out the reorder delay").isEmpty();
@@ -41,9 +41,8 @@ class ReorderProcessorTest {
         // The process dies; a new instance of the stage starts on the same (restored) store.
         final long restartedAt = T0 + 1_000;
         final MockProcessorContext<String, ReceivedEvent> after = context(store, restartedAt);
-        final ReorderProcessor second = new ReorderProcessor(DELAY, IDLE_ADVANCE);
-        second.init(after);
-        final var tick = after.scheduledPunctuators().get(0).getPunctuator();
+        start(after, InputBacklog.NONE);
+        final Punctuator tick = tick(after);
         // Restored to the newest buffered event (T0+200), idle after 2 s, 1 s behind the wall clock:
         // "a" (T0+100) is due when the clock reaches T0+5100, i.e. 5.9 s after the restart, not before.
         final long due = restartedAt + DELAY.toMillis() - 200 + 100 + IdleClock.LAG;
@@ -67,8 +66,7 @@ class ReorderProcessorTest {
     void shouldReleaseAnEventLaterThanTheDelayAtOnceWithoutKeepingItInTheStore() {
         final KeyValueStore<Bytes, ReceivedEvent> store = store();
         final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
-        final ReorderProcessor first = new ReorderProcessor(DELAY, IDLE_ADVANCE);
-        first.init(before);
+        final ReorderProcessor first = start(before, InputBacklog.NONE);
         first.process(record("new", T0 + 10_000));
         first.process(record("late", T0));
 
@@ -80,9 +78,8 @@ class ReorderProcessorTest {
 
         // Restarted on the same store: only the waiting event comes out, the late one not a second time.
         final MockProcessorContext<String, ReceivedEvent> after = context(store, T0 + 1_000);
-        final ReorderProcessor second = new ReorderProcessor(DELAY, IDLE_ADVANCE);
-        second.init(after);
-        final var tick = after.scheduledPunctuators().get(0).getPunctuator();
+        start(after, InputBacklog.NONE);
+        final Punctuator tick = tick(after);
         for (long wall = T0 + 1_000; wall <= T0 + 30_000; wall += IdleClock.TICK.toMillis()) {
             after.setCurrentSystemTimeMs(wall);
             tick.punctuate(wall);
@@ -93,9 +90,8 @@ class ReorderProcessorTest {
     @Test
     void shouldMarkHowFarItHasReleasedOnTicksWhereThatMoved() {
         final MockProcessorContext<String, ReceivedEvent> context = context(store(), T0);
-        final ReorderProcessor stage = new ReorderProcessor(DELAY, IDLE_ADVANCE);
-        stage.init(context);
-        final var tick = context.scheduledPunctuators().get(0).getPunctuator();
+        final ReorderProcessor stage = start(context, InputBacklog.NONE);
+        final Punctuator tick = tick(context);
         stage.process(record("a", T0 + 10_000));
         tick.punctuate(T0);
         tick.punctuate(T0 + 500);                   // nothing moved since the last mark
@@ -111,9 +107,8 @@ class ReorderProcessorTest {
     @Test
     void shouldFollowTheWallClockWhenItHasNeverSeenAnEvent() {
         final MockProcessorContext<String, ReceivedEvent> context = context(store(), T0);
-        final ReorderProcessor stage = new ReorderProcessor(DELAY, IDLE_ADVANCE);
-        stage.init(context);
-        final var tick = context.scheduledPunctuators().get(0).getPunctuator();
+        start(context, InputBacklog.NONE);
+        final Punctuator tick = tick(context);
         for (long wall = T0; wall <= T0 + 3_000; wall += IdleClock.TICK.toMillis()) {
             context.setCurrentSystemTimeMs(wall);
             tick.punctuate(wall);
@@ -131,9 +126,8 @@ class ReorderProcessorTest {
         final InputBacklog backlog = new InputBacklog();
         backlog.refresh(InputBacklogTest.lags(Topics.RAW.name(), 0, 5_000));   // a replay: records wait to be read
         final MockProcessorContext<String, ReceivedEvent> context = context(store(), T0);
-        final ReorderProcessor stage = new ReorderProcessor(DELAY, IDLE_ADVANCE, backlog);
-        stage.init(context);
-        final var tick = context.scheduledPunctuators().get(0).getPunctuator();
+        start(context, backlog);
+        final Punctuator tick = tick(context);
         for (long wall = T0; wall <= T0 + 10_000; wall += IdleClock.TICK.toMillis()) {
             tick.punctuate(wall);
         }
@@ -149,9 +143,8 @@ class ReorderProcessorTest {
     void shouldTakeAPartitionForEmptyAfterTheFallbackWhenItsLagIsNeverSeenAtZero() {
         final InputBacklog unknown = new InputBacklog();   // no metrics at all
         final MockProcessorContext<String, ReceivedEvent> context = context(store(), T0);
-        final ReorderProcessor stage = new ReorderProcessor(DELAY, IDLE_ADVANCE, unknown);
-        stage.init(context);
-        final var tick = context.scheduledPunctuators().get(0).getPunctuator();
+        start(context, unknown);
+        final Punctuator tick = tick(context);
         final long fallback = IdleClock.EMPTY_FALLBACK * IDLE_ADVANCE.toMillis();
         for (long wall = T0; wall < T0 + fallback; wall += IdleClock.TICK.toMillis()) {
             tick.punctuate(wall);
@@ -159,6 +152,18 @@ class ReorderProcessorTest {
         assertThat(context.forwarded()).isEmpty();
         tick.punctuate(T0 + fallback);
         assertThat(context.forwarded()).hasSize(1);
+    }
+
+    /** A stage on {@code context}, initialised. */
+    private static ReorderProcessor start(final MockProcessorContext<String, ReceivedEvent> context, final InputBacklog backlog) {
+        final ReorderProcessor stage = new ReorderProcessor(DELAY, IDLE_ADVANCE, backlog);
+        stage.init(context);
+        return stage;
+    }
+
+    /** The wall-clock punctuator the stage scheduled. */
+    private static Punctuator tick(final MockProcessorContext<String, ReceivedEvent> context) {
+        return context.scheduledPunctuators().get(0).getPunctuator();
     }
 
     /** What the stage forwarded, without its progress marks. */
