@@ -24,13 +24,15 @@ import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.state.WindowStore;
 
 import dev.tally.processor.ProcessorApp;
+import dev.tally.processor.ProcessorConfig;
 import dev.tally.schemas.Topics;
 
 /**
  * The two stream applications measured, each run alone in a child JVM so its RSS is its own:
  * Tally's processor, and the baseline, plain Kafka Streams
  * {@code groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(1 min)).count()} over the same raw topic
- * (key {@code source:event_id}), with exactly_once_v2 and the same commit interval.
+ * (key {@code source:event_id}), with exactly_once_v2, the same commit interval and as many stream
+ * threads as Tally runs by default.
  */
 final class Apps {
 
@@ -60,6 +62,7 @@ final class Apps {
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, ProcessorConfig.DEFAULT_STREAM_THREADS);
         return p;
     }
 

@@ -26,7 +26,11 @@ import dev.tally.schemas.Topics;
 /**
  * Follows a stream application by its committed offsets: how much of the raw topic it has
  * consumed over time, and when every topic it reads (the raw topic and its own repartition topics)
- * is committed up to the end and stays so.
+ * is committed up to the end and stays so. Tally's repartition topics never stop growing (its
+ * reorder stages send a progress mark per tick, also when idle), so "up to the end" means up to the
+ * end seen one poll (500 ms) before, and a run is drained when, after the raw topic has stayed
+ * committed for {@code stable}, everything written to the repartition topics until then is
+ * committed too; its time is the start of that unbroken stretch.
  */
 final class Drain implements AutoCloseable {
 
@@ -77,7 +81,7 @@ final class Drain implements AutoCloseable {
         this(bootstrap, Duration.ofSeconds(4));
     }
 
-    /** Drained: committed to the end and still so {@code stable} later. */
+    /** Drained: committed to the end, still so {@code stable} later, and what was written until then committed too. */
     Drain(final String bootstrap, final Duration stable) {
         admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
         stableNanos = stable.toNanos();
@@ -88,7 +92,7 @@ final class Drain implements AutoCloseable {
         final long start = System.nanoTime();
         final long deadline = start + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         final List<double[]> series = new ArrayList<>();
-        long streakStart = -1;
+        double streakStart = -1;
         double firstCommit = -1;
         double lastBeforeCommit = 0;
         double caughtUp = -1;
@@ -96,6 +100,9 @@ final class Drain implements AutoCloseable {
         long peakRss = 0;
         long committedRaw = 0;
         long nextPrint = start + TimeUnit.SECONDS.toNanos(10);
+        Map<TopicPartition, Long> previousEnds = Map.of();
+        Map<TopicPartition, Long> finalEnds = null;
+        long rawDoneSince = -1;
         while (System.nanoTime() < deadline) {
             final long now = System.nanoTime();
             final double t = (now - start) / 1e9;
@@ -114,21 +121,30 @@ final class Drain implements AutoCloseable {
                 } else if (firstCommit < 0) {
                     lastBeforeCommit = t;
                 }
-                final boolean done = rawEnd > 0 && ends.entrySet().stream()
-                        .allMatch(e -> e.getValue() == 0 || committed.getOrDefault(e.getKey(), -1L) >= e.getValue());
+                final boolean rawDone = rawEnd > 0 && committedRaw >= rawEnd;
+                rawDoneSince = rawDone ? (rawDoneSince < 0 ? now : rawDoneSince) : -1;
+                // Tally's reorder stages write progress marks to the repartition topics on every tick, for
+                // ever: "committed to the end" is judged against the ends of the poll before.
+                final boolean done = rawDone && committedUpTo(committed, previousEnds);
                 if (done && caughtUp < 0) {
                     caughtUp = t;
                     countedAtCatchUp = counted(committed, committedRaw);
                 }
                 if (done && streakStart < 0) {
-                    streakStart = now;
+                    streakStart = t;
                 } else if (!done) {
                     streakStart = -1;
                 }
-                if (streakStart > 0 && now - streakStart >= stableNanos) {
-                    return new Outcome(true, lastBeforeCommit, firstCommit, (streakStart - start) / 1e9, committedRaw, peakRss, series,
+                // Once the raw topic has stayed committed for `stable`, the reorder buffers have released
+                // their last events (after idle_advance): what was written by then must be committed.
+                if (finalEnds == null && rawDoneSince > 0 && now - rawDoneSince >= stableNanos) {
+                    finalEnds = ends;
+                }
+                if (finalEnds != null && streakStart >= 0 && committedUpTo(committed, finalEnds)) {
+                    return new Outcome(true, lastBeforeCommit, firstCommit, streakStart, committedRaw, peakRss, series,
                             caughtUp, countedAtCatchUp);
                 }
+                previousEnds = ends;
                 if (now >= nextPrint) {
                     nextPrint = now + TimeUnit.SECONDS.toNanos(10);
                     System.err.printf("  [%s] %.0fs: %,d of %,d raw records committed, RSS %d MiB%n", label, t, committedRaw,
@@ -141,6 +157,12 @@ final class Drain implements AutoCloseable {
         }
         return new Outcome(false, lastBeforeCommit, firstCommit, (System.nanoTime() - start) / 1e9, committedRaw, peakRss, series,
                 caughtUp, countedAtCatchUp);
+    }
+
+    /** Whether every partition of {@code ends} is committed up to its offset there (partitions never written count as done). */
+    private static boolean committedUpTo(final Map<TopicPartition, Long> committed, final Map<TopicPartition, Long> ends) {
+        return !ends.isEmpty() && ends.entrySet().stream()
+                .allMatch(e -> e.getValue() == 0 || committed.getOrDefault(e.getKey(), -1L) >= e.getValue());
     }
 
     /**

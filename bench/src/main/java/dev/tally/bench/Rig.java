@@ -20,7 +20,8 @@ import dev.tally.query.QueryApp;
 
 /**
  * Tally's parts as the benchmarks start them, from one YAML config: one source {@code bench}
- * (generic HMAC) and one counter {@code by_key} grouped by {@code /payload/k} with 1-minute windows.
+ * (generic HMAC) and one counter {@code by_key} grouped by {@code /payload/k} with
+ * 1-minute, 1-hour and 1-day windows (the three sizes of the issue's processing benchmark).
  */
 final class Rig {
 
@@ -44,7 +45,7 @@ final class Rig {
                   counters:
                     - name: by_key
                       group_by: [/payload/k]
-                      windows: [1m]
+                      windows: [1m, 1h, 1d]
                       grace: 1m
                 query:
                   auth: none

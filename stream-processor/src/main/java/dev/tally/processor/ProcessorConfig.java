@@ -38,13 +38,19 @@ import dev.tally.config.KafkaSettings;
  * @param standbyReplicas warm copies of each state store on other instances ({@code processor.standby_replicas},
  *                       default 1), so queries are answered from a standby while a store moves
  * @param queryAccess    who may query: bearer tokens or {@code query.auth: none}, and CORS origins
+ * @param streamThreads  Kafka Streams threads of this instance ({@code processor.stream_threads}, default the
+ *                       number of processors the JVM sees): the topology has two stages per raw partition (dedupe
+ *                       and reorder, then the counters), and one thread runs all of them one record after another
  */
 public record ProcessorConfig(String applicationId, Path stateDir, Duration dedupeHorizon,
                               Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
                               StoreKind stateStores, long rocksdbMemoryBytes, Duration queryHistory, Duration commitInterval, List<Counter> counters, String queryHost, int queryPort,
-                              String advertisedHost, KafkaSettings kafka, int standbyReplicas, QueryAccess queryAccess) {
+                              String advertisedHost, KafkaSettings kafka, int standbyReplicas, QueryAccess queryAccess,
+                              int streamThreads) {
 
     public static final int DEFAULT_STANDBY_REPLICAS = 1;
+    /** One stream thread per processor the JVM sees. */
+    public static final int DEFAULT_STREAM_THREADS = Runtime.getRuntime().availableProcessors();
 
     /**
      * The {@code query.auth} and {@code query.cors} settings. Tokens are named, never held: each is
@@ -73,7 +79,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
         }
     }
 
-    /** The settings without standby and query-access fields: one standby, query auth unset. */
+    /** The settings without standby, query-access and thread fields: one standby, query auth unset, default threads. */
     public ProcessorConfig(final String applicationId, final Path stateDir, final Duration dedupeHorizon,
                            final Map<String, Duration> dedupeHorizons, final Duration reorderDelay, final Duration idleAdvance,
                            final StoreKind stateStores, final long rocksdbMemoryBytes, final Duration queryHistory,
@@ -81,7 +87,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                            final String advertisedHost, final KafkaSettings kafka) {
         this(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance, stateStores,
                 rocksdbMemoryBytes, queryHistory, commitInterval, counters, queryHost, queryPort, advertisedHost, kafka,
-                DEFAULT_STANDBY_REPLICAS, QueryAccess.UNSET_ACCESS);
+                DEFAULT_STANDBY_REPLICAS, QueryAccess.UNSET_ACCESS, DEFAULT_STREAM_THREADS);
     }
 
     /** The default window sizes of a counter that lists none. */
@@ -91,7 +97,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     private record Section(String applicationId, String stateDir, Duration dedupeHorizon,
                            Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
                            String stateStores, Long rocksdbMemoryBytes, Duration queryHistory, Duration commitInterval,
-                           List<CounterSection> counters, Integer standbyReplicas) {
+                           List<CounterSection> counters, Integer standbyReplicas, Integer streamThreads) {
     }
 
     private record CounterSection(String name, Filter filter, List<String> groupBy, List<Duration> windows, Duration grace,
@@ -166,7 +172,8 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                 env.getOrDefault("TALLY_QUERY_ADVERTISED_HOST", q.advertisedHost() == null ? queryHost : q.advertisedHost()),
                 KafkaSettings.from(file, env),
                 standbyReplicas(file, s.standbyReplicas()),
-                queryAccess(file, q));
+                queryAccess(file, q),
+                streamThreads(file, s.streamThreads()));
     }
 
     private static int standbyReplicas(final ConfigFile file, final Integer value) {
@@ -174,6 +181,13 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
             throw new ConfigException(file.origin() + ": processor.standby_replicas must be 0 or more, got " + value);
         }
         return value == null ? DEFAULT_STANDBY_REPLICAS : value;
+    }
+
+    private static int streamThreads(final ConfigFile file, final Integer value) {
+        if (value != null && value < 1) {
+            throw new ConfigException(file.origin() + ": processor.stream_threads must be 1 or more, got " + value);
+        }
+        return value == null ? DEFAULT_STREAM_THREADS : value;
     }
 
     private static QueryAccess queryAccess(final ConfigFile file, final QuerySection q) {
@@ -207,7 +221,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     public ProcessorConfig withQueryAccess(final QueryAccess access) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, access);
+                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, access, streamThreads);
     }
 
     /** The dedupe horizon of events from {@code source}. */
@@ -222,19 +236,19 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     public ProcessorConfig withKafka(final KafkaSettings newKafka) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, newKafka, standbyReplicas, queryAccess);
+                queryHost, queryPort, advertisedHost, newKafka, standbyReplicas, queryAccess, streamThreads);
     }
 
     public ProcessorConfig withStateDir(final Path dir) {
         return new ProcessorConfig(applicationId, dir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, queryAccess);
+                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads);
     }
 
     /** The same settings answering queries on {@code port} (tests pick free ports up front). */
     public ProcessorConfig withQueryPort(final int port) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, port, advertisedHost, kafka, standbyReplicas, queryAccess);
+                queryHost, port, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads);
     }
 }

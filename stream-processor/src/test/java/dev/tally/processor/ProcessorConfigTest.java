@@ -1,0 +1,47 @@
+package dev.tally.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+import dev.tally.config.ConfigException;
+import dev.tally.config.ConfigFile;
+
+class ProcessorConfigTest {
+
+    private static ProcessorConfig parse(final String processorLines) {
+        return ProcessorConfig.from(ConfigFile.parse("ProcessorConfigTest", """
+                processor:
+                  counters: [{name: c, group_by: [source]}]
+                %s
+                """.formatted(processorLines.indent(2))), Map.of());
+    }
+
+    @Test
+    void shouldRunOneStreamThreadPerProcessorByDefault() {
+        final ProcessorConfig config = parse("");
+
+        assertThat(config.streamThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(ProcessorApp.streamsProperties(config).get(StreamsConfig.NUM_STREAM_THREADS_CONFIG))
+                .isEqualTo(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void shouldPassTheConfiguredStreamThreadsToKafkaStreams() {
+        final ProcessorConfig config = parse("stream_threads: 3");
+
+        assertThat(ProcessorApp.streamsProperties(config).get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo(3);
+        assertThat(config.withStateDir(config.stateDir().resolve("x")).streamThreads()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldRefuseNoStreamThreadsNamingTheSetting() {
+        assertThatThrownBy(() -> parse("stream_threads: 0"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("processor.stream_threads must be 1 or more, got 0");
+    }
+}
