@@ -153,8 +153,6 @@ public final class Bench implements Callable<Integer> {
                 p.tally().eventsPerSecond(), p.baseline().eventsPerSecond(), "/s", "≥ 0.50");
         report.compare("processing", "events/s while input lasts (without the end-of-input tail)",
                 p.tally().inputEventsPerSecond(), p.baseline().inputEventsPerSecond(), "/s", "—");
-        report.compare("processing", "seconds from catch-up to drained (reorder delay + idle advance for Tally)",
-                p.tally().tailSeconds(), p.baseline().tailSeconds(), " s", "—");
         report.note("processing", "events Tally sent to events.late instead of counting (replay skew, see BENCHMARKS.md)",
                 String.format(Locale.ROOT, "%,d of %,d", p.tallyLate().count(), events), "—", "—", "0");
         report.compare("processing", "peak RSS of the processing JVM", p.tally().peakRssBytes() >> 20,
