@@ -54,6 +54,13 @@ final class Rig {
 
     static Map<String, String> env() {
         final Map<String, String> env = new HashMap<>();
+        // KAFKA_* reach Tally's clients as they do under `tally` (KAFKA_STATESTORE_CACHE_MAX_BYTES=0, say); the
+        // bootstrap servers are always the bench's broker.
+        System.getenv().forEach((name, value) -> {
+            if (name.startsWith("KAFKA_")) {
+                env.put(name, value);
+            }
+        });
         env.put("BENCH_SECRET", SECRET);
         env.put("TALLY_GATEWAY_PORT", "0");
         env.put("TALLY_QUERY_PORT", "0");
