@@ -37,8 +37,7 @@ class CounterProcessorTest {
     @Test
     void shouldEmitEveryFinalExactlyOnceAcrossRestarts() {
         MockProcessorContext<String, Emitted> context = start(1);
-        CounterProcessor stage = new CounterProcessor(counter, 1);
-        stage.init(context);
+        CounterProcessor stage = initialised(context, 1);
         stage.process(event("e1", 0, T0 + 10_000));
         stage.process(event("e2", 0, T0 + 20_000));
         stage.process(event("e3", 0, T0 + 70_000));   // closes [T0, T0+1m)
@@ -46,14 +45,12 @@ class CounterProcessorTest {
         collectFinals(context);
 
         context = start(1);                             // restart on the same stores
-        stage = new CounterProcessor(counter, 1);
-        stage.init(context);
+        stage = initialised(context, 1);
         stage.process(event("e5", 0, T0 + 130_000));  // closes [T0+1m, T0+2m): e3, e4
         collectFinals(context);
 
         context = start(1);                             // restart, then no more events: a progress mark closes the last window
-        stage = new CounterProcessor(counter, 1);
-        stage.init(context);
+        stage = initialised(context, 1);
         stage.process(mark(0, T0 + 180_000));
         collectFinals(context);
 
@@ -65,8 +62,7 @@ class CounterProcessorTest {
     @Test
     void shouldCountAnEventFromTheSlowestPartitionThatTheFastestHasLongPassed() {
         final MockProcessorContext<String, Emitted> context = start(2);
-        final CounterProcessor stage = new CounterProcessor(counter, 2);
-        stage.init(context);
+        final CounterProcessor stage = initialised(context, 2);
         stage.process(event("p1-first", 1, T0 + 5_000));
         // Partition 0 is worked off first (a replay): five minutes of event time ahead of partition 1.
         for (int i = 0; i < 5; i++) {
@@ -87,8 +83,7 @@ class CounterProcessorTest {
     @Test
     void shouldNotMoveItsTimeUntilEveryPartitionWasHeardFromNorBackAfterARestart() {
         MockProcessorContext<String, Emitted> context = start(3);
-        CounterProcessor stage = new CounterProcessor(counter, 3);
-        stage.init(context);
+        CounterProcessor stage = initialised(context, 3);
         stage.process(event("a", 0, T0 + 10_000));
         stage.process(mark(1, T0 + 200_000));
         assertThat(emitted(context, Topics.COUNT_FINAL)).as("partition 2 has not been heard from").isEmpty();
@@ -100,10 +95,15 @@ class CounterProcessorTest {
         // After a restart the stage's time is where it was: an event older than it is late, not counted
         // again in a window whose final was emitted.
         context = start(3);
-        stage = new CounterProcessor(counter, 3);
-        stage.init(context);
+        stage = initialised(context, 3);
         stage.process(event("b", 0, T0 + 20_000));
         assertThat(emitted(context, Topics.LATE)).hasSize(1);
+    }
+
+    private CounterProcessor initialised(final MockProcessorContext<String, Emitted> context, final int upstreamPartitions) {
+        final CounterProcessor stage = new CounterProcessor(counter, upstreamPartitions);
+        stage.init(context);
+        return stage;
     }
 
     private MockProcessorContext<String, Emitted> start(final int upstreamPartitions) {
