@@ -47,7 +47,9 @@ import dev.tally.schemas.Topics;
  * when the partitions are worked off unevenly (a replay, a backlog after an outage, one instance
  * restoring while another runs), where the newest time seen anywhere would run minutes ahead of the
  * slowest partition. Idle partitions move by their progress marks, which follow the wall clock
- * ({@link IdleClock}). The time is persisted, so a restart never reopens a window.
+ * ({@link IdleClock}). The time is persisted with every window that closes (not with every event: with the
+ * record cache off that was a changelog record per event), so a restart never reopens a window whose
+ * final was emitted.
  *
  * <p>Owns the window stores {@link StoreNames#window} (and {@link StoreNames#peak} for counters with
  * thresholds), the key-value store {@link StoreNames#total}, and {@link StoreNames#clock} holding
@@ -186,10 +188,7 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
         for (long t : upstream) {
             slowest = Math.min(slowest, t);
         }
-        if (slowest > time) {
-            time = slowest;
-            state.put(TIME, time);
-        }
+        time = Math.max(time, slowest);
         return true;
     }
 
@@ -248,6 +247,7 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
             return; // some upstream partition has not been heard from yet
         }
         final long closedUpTo = time - counter.grace().toMillis(); // windows ending at or before this are closed
+        boolean closed = false;
         for (int i = 0; i < counter.windows().size(); i++) {
             final long size = counter.windows().get(i).toMillis();
             final long done = finalizedUpTo[i];
@@ -262,6 +262,10 @@ public final class CounterProcessor implements Processor<String, CountEvent, Str
             emitFinals(i, size, fromStart, toStart);
             state.put(doneKey(i), closedUpTo);
             finalizedUpTo[i] = closedUpTo;
+            closed = true;
+        }
+        if (closed) {
+            state.put(TIME, time);
         }
     }
 
