@@ -76,9 +76,9 @@ final class Apps {
 
     /** Starts one app: the measured apps outside this JVM (RSS their own), else inside it (for smoke runs). */
     static Running start(final boolean fork, final Kind kind, final String bootstrap, final String applicationId,
-                         final Path stateDir, final Duration reorderDelay, final String heap, final Path log) {
+                         final Path stateDir, final Rig.Shape shape, final String heap, final Path log) {
         if (fork) {
-            final Process child = startChild(kind, bootstrap, applicationId, stateDir, reorderDelay, heap, log);
+            final Process child = startChild(kind, bootstrap, applicationId, stateDir, shape, heap, log);
             return new Running() {
                 @Override
                 public long rss() {
@@ -91,7 +91,7 @@ final class Apps {
                 }
             };
         }
-        final AutoCloseable app = startHere(kind, bootstrap, applicationId, stateDir, reorderDelay);
+        final AutoCloseable app = startHere(kind, bootstrap, applicationId, stateDir, shape);
         return new Running() {
             @Override
             public long rss() {
@@ -110,9 +110,9 @@ final class Apps {
     }
 
     private static AutoCloseable startHere(final Kind kind, final String bootstrap, final String applicationId,
-                                           final Path stateDir, final Duration reorderDelay) {
+                                           final Path stateDir, final Rig.Shape shape) {
         if (kind == Kind.TALLY) {
-            return new ProcessorApp(Rig.processorConfig(bootstrap, applicationId, reorderDelay, stateDir)).start();
+            return new ProcessorApp(Rig.processorConfig(bootstrap, applicationId, shape, stateDir)).start();
         }
         final KafkaStreams streams = new KafkaStreams(baselineTopology(), baselineProperties(bootstrap, applicationId, stateDir));
         streams.start();
@@ -121,9 +121,9 @@ final class Apps {
 
     /** Child JVM entry: runs one app until the parent ends this process. */
     static void runChild(final Kind kind, final String bootstrap, final String applicationId, final Path stateDir,
-                         final Duration reorderDelay) throws InterruptedException {
+                         final Rig.Shape shape) throws InterruptedException {
         final CountDownLatch stop = new CountDownLatch(1);
-        final AutoCloseable app = startHere(kind, bootstrap, applicationId, stateDir, reorderDelay);
+        final AutoCloseable app = startHere(kind, bootstrap, applicationId, stateDir, shape);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 app.close();
@@ -138,7 +138,7 @@ final class Apps {
 
     /** Starts {@code kind} in a child JVM with {@code heap} (such as "1g"). */
     private static Process startChild(final Kind kind, final String bootstrap, final String applicationId, final Path stateDir,
-                              final Duration reorderDelay, final String heap, final Path log) {
+                              final Rig.Shape shape, final String heap, final Path log) {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         final List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heap));
         final String jfrDir = System.getProperty(JFR_DIR);
@@ -148,8 +148,8 @@ final class Apps {
                     + Path.of(jfrDir, applicationId + ".jfr").toAbsolutePath());
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-                Bench.class.getName(), "child", kind.name(), bootstrap, applicationId, stateDir.toString(),
-                String.valueOf(reorderDelay.toMillis())));
+                Bench.class.getName(), "child", kind.name(), bootstrap, applicationId, stateDir.toString()));
+        command.addAll(shape.args());
         try {
             Files.createDirectories(output.toAbsolutePath().getParent());
             return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();

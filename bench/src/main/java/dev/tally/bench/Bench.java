@@ -25,10 +25,13 @@ import picocli.CommandLine.Parameters;
  * run, and writes {@code results.json}, {@code results.md} and PNG plots to {@code --out}.
  */
 @Command(name = "tally-bench", mixinStandardHelpOptions = true,
-        description = "Tally benchmarks: ingest, processing, freshness, query, scale (or all).")
+        description = "Tally benchmarks: ingest, processing, freshness, query, scale (or all); "
+                + "stages: the processing topology built up stage by stage (not in all).")
 public final class Bench implements Callable<Integer> {
 
     static final List<String> ALL = List.of("ingest", "processing", "freshness", "query", "scale");
+    /** Benchmarks run only when named: they explain a figure of {@link #ALL} rather than add one. */
+    static final List<String> EXTRA = List.of("stages");
 
     @Parameters(arity = "1..*", description = "all, or any of: ${COMPLETION-CANDIDATES}", completionCandidates = Names.class)
     List<String> which;
@@ -48,9 +51,9 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--ingest-rounds", defaultValue = "3") int ingestRounds;
     @Option(names = "--concurrency", defaultValue = "32") int concurrency;
     @Option(names = "--ingest-rates", split = ",", defaultValue = "250,500,1000,2000") List<Double> ingestRates;
-    @Option(names = "--events", defaultValue = "2000000", description = "processing: events pre-filled (default ${DEFAULT-VALUE})")
+    @Option(names = "--events", defaultValue = "2000000", description = "processing, stages: events pre-filled (default ${DEFAULT-VALUE})")
     long events;
-    @Option(names = "--keys", defaultValue = "100000", description = "processing: distinct counter keys (default ${DEFAULT-VALUE})")
+    @Option(names = "--keys", defaultValue = "100000", description = "processing, stages: distinct counter keys (default ${DEFAULT-VALUE})")
     int keys;
     @Option(names = "--fresh-rate", defaultValue = "5000", description = "freshness: background events/s written to webhooks.raw (default ${DEFAULT-VALUE})")
     double freshRate;
@@ -67,13 +70,13 @@ public final class Bench implements Callable<Integer> {
 
     static final class Names extends ArrayList<String> {
         Names() {
-            super(List.of("all", "ingest", "processing", "freshness", "query", "scale"));
+            super(List.of("all", "ingest", "processing", "freshness", "query", "scale", "stages"));
         }
     }
 
     public static void main(final String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("child")) {
-            Apps.runChild(Apps.Kind.valueOf(args[1]), args[2], args[3], Path.of(args[4]), Duration.ofMillis(Long.parseLong(args[5])));
+            Apps.runChild(Apps.Kind.valueOf(args[1]), args[2], args[3], Path.of(args[4]), Rig.Shape.fromArgs(args[5], args[6]));
             return;
         }
         if (args.length > 0 && args[0].equals("soak")) {
@@ -92,8 +95,9 @@ public final class Bench implements Callable<Integer> {
     public Integer call() throws Exception {
         final List<String> run = which.contains("all") ? ALL : which;
         for (String w : run) {
-            if (!ALL.contains(w)) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "unknown benchmark '" + w + "'; use " + ALL);
+            if (!ALL.contains(w) && !EXTRA.contains(w)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "unknown benchmark '" + w + "'; use all, "
+                        + ALL + " or " + EXTRA);
             }
         }
         if (smoke) {
@@ -101,7 +105,7 @@ public final class Bench implements Callable<Integer> {
         }
         Report report = run(run);
         System.out.println(report.markdown());
-        System.out.println("results in " + out.toAbsolutePath());
+        System.out.println("results in " + report.dir().toAbsolutePath());
         return 0;
     }
 
@@ -113,7 +117,8 @@ public final class Bench implements Callable<Integer> {
         meta.put("benchmarks", run);
         meta.put("smoke", smoke);
         meta.put("settings", settings());
-        final Report report = new Report(out, meta);
+        // A run of extras only gets a folder of its own, so it does not overwrite the last run of all five.
+        final Report report = new Report(EXTRA.containsAll(run) ? out.resolve(String.join("-", run)) : out, meta);
         try (Broker broker = Broker.start(work.resolve("broker"), !inProcessBroker)) {
             runEach(run, report, broker);
         }
@@ -132,6 +137,7 @@ public final class Bench implements Callable<Integer> {
                 case "ingest" -> IngestBench.run(report, dir, broker, new IngestBench.Settings(Duration.ofSeconds(ingestSeconds),
                         concurrency, ingestRounds, ingestRates, Duration.ofSeconds(ingestSeconds), true));
                 case "processing" -> processing(report, dir, broker);
+                case "stages" -> StagesBench.run(report, dir, broker, events, keys, heap, timeoutSeconds, mode());
                 case "freshness" -> FreshnessBench.run(report, dir, broker, new FreshnessBench.Settings(freshRate,
                         Duration.ofSeconds(freshSeconds), smoke ? 2 : 4, Duration.ofMillis(20)));
                 case "query" -> QueryBench.run(report, dir, broker, new QueryBench.Settings(queryKeys, Math.min(concurrency, 16),
@@ -150,16 +156,19 @@ public final class Bench implements Callable<Integer> {
         final ProcessingBench.Point p = ProcessingBench.point(dir, broker, events, keys, heap, timeoutSeconds, mode());
         report.section("processing", p.toMap());
         report.compare("processing", "events/s through the topology (" + events + " events, " + keys + " keys)",
-                p.tally().eventsPerSecond(), p.baseline().eventsPerSecond(), "/s", "≥ 0.50");
+                p.tally().eventsPerSecond(), p.baselineEventsPerSecond(), "/s", "≥ 0.50");
         report.compare("processing", "events/s while input lasts (without the end-of-input tail)",
-                p.tally().inputEventsPerSecond(), p.baseline().inputEventsPerSecond(), "/s", "—");
+                p.tally().inputEventsPerSecond(), p.baselineInputEventsPerSecond(), "/s", "—");
+        report.note("processing", "baseline events/s before and after Tally (their mean is the baseline above)", "—",
+                Report.format(p.baseline().eventsPerSecond()) + " / " + Report.format(p.baselineLast().eventsPerSecond()), "—", "—");
         report.note("processing", "events Tally sent to events.late instead of counting (replay skew, see BENCHMARKS.md)",
                 String.format(Locale.ROOT, "%,d of %,d", p.tallyLate().count(), events), "—", "—", "0");
         report.compare("processing", "peak RSS of the processing JVM", p.tally().peakRssBytes() >> 20,
                 p.baseline().peakRssBytes() >> 20, " MiB", "—");
         final Map<String, double[][]> series = new LinkedHashMap<>();
         series.put("Tally", xy(p.tally()));
-        series.put("baseline (windowed count)", xy(p.baseline()));
+        series.put("baseline (windowed count), before Tally", xy(p.baseline()));
+        series.put("baseline (windowed count), after Tally", xy(p.baselineLast()));
         Plots.lines(report.dir().resolve("processing.png"), "Raw records committed over time (" + events + " events, " + keys
                 + " keys)", "seconds since start", "records committed", false, series);
     }
@@ -177,6 +186,7 @@ public final class Bench implements Callable<Integer> {
         final Map<String, Object> s = new LinkedHashMap<>();
         s.put("ingest", Map.of("seconds", ingestSeconds, "rounds", ingestRounds, "concurrency", concurrency, "rates", ingestRates));
         s.put("processing", Map.of("events", events, "keys", keys, "heap", heap));
+        s.put("stages", Map.of("events", events, "keys", keys, "heap", heap));
         s.put("freshness", Map.of("rate", freshRate, "seconds", freshSeconds));
         s.put("query", Map.of("keys", queryKeys, "rate", queryRate, "seconds", querySeconds));
         s.put("scale", Map.of("keys", scaleKeys, "min_events", scaleMinEvents, "rates", scaleRates, "rate_seconds", scaleRateSeconds));

@@ -10,6 +10,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -245,9 +246,21 @@ final class Drain implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The sum of the end offsets of every partition of every topic (Kafka's own internal topics aside):
+     * read before and after an app's run, what it wrote, records and transaction markers alike.
+     */
+    long endOffsetSum() throws Exception {
+        return ends(name -> true).values().stream().mapToLong(Long::longValue).sum();
+    }
+
     private Map<TopicPartition, Long> ends(final String applicationId) throws Exception {
+        return ends(n -> n.equals(Topics.RAW.name()) || n.startsWith(applicationId + "-") && n.endsWith("-repartition"));
+    }
+
+    private Map<TopicPartition, Long> ends(final Predicate<String> topicFilter) throws Exception {
         final Set<String> topics = admin.listTopics().names().get(5, TimeUnit.SECONDS).stream()
-                .filter(n -> n.equals(Topics.RAW.name()) || n.startsWith(applicationId + "-") && n.endsWith("-repartition"))
+                .filter(topicFilter)
                 .collect(Collectors.toSet());
         final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (TopicDescription d : admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS).values()) {

@@ -86,7 +86,7 @@ final class FreshnessBench {
             final Outcome o;
             try (GatewayApp gateway = Rig.gateway(broker.bootstrap());
                  Rig.Processing p = new Rig.Processing(
-                         Rig.processorConfig(broker.bootstrap(), app, delay, work.resolve("state-" + app))).awaitRunning()) {
+                         Rig.processorConfig(broker.bootstrap(), app, Rig.Shape.standard(delay), work.resolve("state-" + app))).awaitRunning()) {
                 o = measure(broker.bootstrap(), "http://127.0.0.1:" + gateway.port(), p.queryUrl(), s, app);
             }
             out.put(name, o.toMap());

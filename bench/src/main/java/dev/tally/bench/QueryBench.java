@@ -41,9 +41,9 @@ final class QueryBench {
         final int portB = Broker.freePort();
         broker.reset();
         try (Drain drain = new Drain(broker.bootstrap());
-             Rig.Processing a = new Rig.Processing(Rig.processorConfig(broker.bootstrap(), "bench-query", Duration.ZERO,
+             Rig.Processing a = new Rig.Processing(Rig.processorConfig(broker.bootstrap(), "bench-query", Rig.Shape.standard(Duration.ZERO),
                      work.resolve("state-a"), portA));
-             Rig.Processing b = new Rig.Processing(Rig.processorConfig(broker.bootstrap(), "bench-query", Duration.ZERO,
+             Rig.Processing b = new Rig.Processing(Rig.processorConfig(broker.bootstrap(), "bench-query", Rig.Shape.standard(Duration.ZERO),
                      work.resolve("state-b"), portB));
              BareHttp bare = new BareHttp()) {
             a.awaitRunning();

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.tally.config.ConfigFile;
@@ -33,7 +34,31 @@ final class Rig {
     private Rig() {
     }
 
-    static String yaml(final String applicationId, final Duration reorderDelay) {
+    /**
+     * What Tally runs: its reorder delay and the counter's window sizes. A counter without window
+     * sizes is configured with all three but counts nothing (it takes only events of a source that
+     * sends none), so only dedupe, reorder and {@code events.ordered} have work: the stage ladder's
+     * first rungs ({@link StagesBench}).
+     */
+    record Shape(Duration reorderDelay, List<String> windows) {
+        static final List<String> ALL_WINDOWS = List.of("1m", "1h", "1d");
+
+        /** The counter every benchmark measures: three window sizes. */
+        static Shape standard(final Duration reorderDelay) {
+            return new Shape(reorderDelay, ALL_WINDOWS);
+        }
+
+        /** As program arguments of a child JVM: the delay in milliseconds, then the sizes ("-" for none). */
+        List<String> args() {
+            return List.of(String.valueOf(reorderDelay.toMillis()), windows.isEmpty() ? "-" : String.join(",", windows));
+        }
+
+        static Shape fromArgs(final String delayMillis, final String windows) {
+            return new Shape(Duration.ofMillis(Long.parseLong(delayMillis)), windows.equals("-") ? List.of() : List.of(windows.split(",")));
+        }
+    }
+
+    static String yaml(final String applicationId, final Shape shape) {
         return """
                 gateway:
                   sources:
@@ -44,12 +69,15 @@ final class Rig {
                   reorder_delay: %dms
                   counters:
                     - name: by_key
+                      %s
                       group_by: [/payload/k]
-                      windows: [1m, 1h, 1d]
+                      windows: [%s]
                       grace: 1m
                 query:
                   auth: none
-                """.formatted(applicationId, reorderDelay.toMillis());
+                """.formatted(applicationId, shape.reorderDelay().toMillis(),
+                shape.windows().isEmpty() ? "filter: {source: [counts-nothing]}" : "",
+                String.join(", ", shape.windows().isEmpty() ? Shape.ALL_WINDOWS : shape.windows()));
     }
 
     static Map<String, String> env() {
@@ -67,15 +95,15 @@ final class Rig {
         return env;
     }
 
-    static ProcessorConfig processorConfig(final String bootstrap, final String applicationId, final Duration reorderDelay,
+    static ProcessorConfig processorConfig(final String bootstrap, final String applicationId, final Shape shape,
                                            final Path stateDir) {
-        return processorConfig(bootstrap, applicationId, reorderDelay, stateDir, 0);
+        return processorConfig(bootstrap, applicationId, shape, stateDir, 0);
     }
 
     /** As above, with the query API on {@code queryPort}, which it also advertises to other instances (0: any free port, not advertisable). */
-    static ProcessorConfig processorConfig(final String bootstrap, final String applicationId, final Duration reorderDelay,
+    static ProcessorConfig processorConfig(final String bootstrap, final String applicationId, final Shape shape,
                                            final Path stateDir, final int queryPort) {
-        final ConfigFile file = ConfigFile.parse("bench", yaml(applicationId, reorderDelay));
+        final ConfigFile file = ConfigFile.parse("bench", yaml(applicationId, shape));
         final Map<String, String> env = env();
         env.put("TALLY_QUERY_PORT", String.valueOf(queryPort));
         return ProcessorConfig.from(file, env)
@@ -83,7 +111,7 @@ final class Rig {
     }
 
     static GatewayConfig gatewayConfig(final String bootstrap) {
-        final ConfigFile file = ConfigFile.parse("bench", yaml("unused", Duration.ZERO));
+        final ConfigFile file = ConfigFile.parse("bench", yaml("unused", Shape.standard(Duration.ZERO)));
         return GatewayConfig.from(file, env()).withKafka(KafkaSettings.from(file, env()).withBootstrapServers(bootstrap));
     }
 

@@ -35,7 +35,7 @@ final class ScaleBench {
             keyPoints.add(p.toMap());
             xs[i] = keys;
             y[0][i] = p.tally().eventsPerSecond();
-            y[1][i] = p.baseline().eventsPerSecond();
+            y[1][i] = p.baselineEventsPerSecond();
             y[2][i] = p.tally().peakRssBytes() >> 20;
             y[3][i] = p.baseline().peakRssBytes() >> 20;
             y[4][i] = p.tallyStateBytes() / (double) keys * 1e6 / (1 << 20);
@@ -65,7 +65,7 @@ final class ScaleBench {
         try (Drain drain = new Drain(broker.bootstrap(), s.mode().stable());
              RawProducer producer = new RawProducer(broker.bootstrap())) {
             try (Apps.Running app = Apps.start(s.mode().forkApps(), Apps.Kind.TALLY, broker.bootstrap(), "bench-rate",
-                    work.resolve("state"), s.mode().reorderDelay(), s.heap(), work.resolve("bench-rate.log"))) {
+                    work.resolve("state"), Rig.Shape.standard(s.mode().reorderDelay()), s.heap(), work.resolve("bench-rate.log"))) {
                 producer.atRate(100, Duration.ofSeconds(2), 1000, "warm-");
                 drain.await("bench-rate", 120, app::rss, "rate warm-up");
                 for (int i = 0; i < n; i++) {

@@ -45,6 +45,7 @@ class BenchSmokeTest {
         assertThat(json.at("/ingest/gateway_profile/samples").asInt()).isPositive();
         assertThat(json.at("/processing/tally/drained").asBoolean()).isTrue();
         assertThat(json.at("/processing/baseline/drained").asBoolean()).isTrue();
+        assertThat(json.at("/processing/baseline_last/drained").asBoolean()).isTrue();
         assertThat(json.at("/processing/tally/events_per_s").asDouble()).isPositive();
         assertThat(json.at("/processing/tally/input_events_per_s").asDouble()).isPositive();
         assertThat(json.at("/processing/baseline/input_events_per_s").asDouble()).isPositive();
@@ -57,5 +58,32 @@ class BenchSmokeTest {
         assertThat(json.at("/scale/keys").size()).isEqualTo(2);
         assertThat(json.at("/scale/rate").size()).isEqualTo(2);
         assertThat(report.rows()).allSatisfy(r -> assertThat(r.tally()).isNotBlank());
+    }
+
+    @Test
+    void shouldRunTheStageLadderAtSmokeSizeAndWriteResults() throws Exception {
+        final Bench bench = new Bench();
+        new CommandLine(bench).parseArgs("stages", "--smoke", "--out", dir.resolve("results").toString(),
+                "--work", dir.resolve("work").toString());
+        bench.applySmokeSizes();
+        bench.run(Bench.EXTRA);
+
+        final Path results = dir.resolve("results").resolve("stages");
+        assertThat(Files.size(results.resolve("stages.png"))).isGreaterThan(1000);
+        final JsonNode json = new ObjectMapper().readTree(results.resolve("results.json").toFile());
+        assertThat(json.at("/stages/baseline_first_events_per_s").asDouble()).isPositive();
+        assertThat(json.at("/stages/baseline_last_events_per_s").asDouble()).isPositive();
+        final JsonNode rungs = json.at("/stages/rungs");
+        assertThat(rungs.size()).isEqualTo(4);
+        for (JsonNode rung : rungs) {
+            assertThat(rung.at("/drained").asBoolean()).as(rung.at("/adds").asText()).isTrue();
+            assertThat(rung.at("/events_per_s").asDouble()).as(rung.at("/adds").asText()).isPositive();
+        }
+        assertThat(rungs.get(0).at("/windows").size()).as("the first rung counts nothing").isZero();
+        assertThat(rungs.get(3).at("/windows").size()).as("the last rung is the processing benchmark's counter").isEqualTo(3);
+        // Each event counted in three windows writes at least its dedupe entry, events.ordered, the repartition
+        // record and four count updates (1m, 1h, 1d, total).
+        assertThat(rungs.get(3).at("/records_written_per_event").asDouble()).isGreaterThanOrEqualTo(7.0);
+        assertThat(json.at("/stages/baseline_records_written_per_event").asDouble()).isPositive();
     }
 }

@@ -1,0 +1,127 @@
+package dev.tally.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Where the processing time goes: Tally's topology built up stage by stage over one pre-filled raw
+ * topic, each rung against the baseline of the same run. The baseline runs first and last, and each
+ * rung is compared with the mean of the two, so a drift of the machine during the run shows as the
+ * gap between them instead of hiding in one rung's ratio.
+ *
+ * <p>The rungs: dedupe and {@code events.ordered} alone (no reorder delay, a counter that counts
+ * nothing); the reorder delay added; a counter with one window size and the total; the two more window
+ * sizes of the processing benchmark. The last rung is the processing benchmark's topology.
+ */
+final class StagesBench {
+
+    /** One rung of the ladder: what it adds, and Tally's shape for it. */
+    record Rung(String adds, Rig.Shape shape) {
+    }
+
+    /** One measured app run: how fast, and how many records (and transaction markers) it wrote to Kafka. */
+    record Measured(Drain.Outcome outcome, long written) {
+        double microsPerEvent() {
+            return 1e6 / outcome.eventsPerSecond();
+        }
+    }
+
+    private StagesBench() {
+    }
+
+    static List<Rung> rungs(final Duration reorderDelay) {
+        return List.of(
+                new Rung("dedupe and events.ordered (no reorder delay, nothing counted)", new Rig.Shape(Duration.ZERO, List.of())),
+                new Rung("+ reorder delay " + reorderDelay.toMillis() + " ms", new Rig.Shape(reorderDelay, List.of())),
+                new Rung("+ a counter: repartition, 1m window, total, updates, finals", new Rig.Shape(reorderDelay, List.of("1m"))),
+                new Rung("+ 1h and 1d windows (the processing benchmark)", Rig.Shape.standard(reorderDelay)));
+    }
+
+    static void run(final Report report, final Path work, final Broker broker, final long events, final int keys,
+                    final String heap, final long timeoutSeconds, final ProcessingBench.Mode mode) {
+        broker.reset();
+        final List<Measured> measured = new ArrayList<>();
+        final Measured first;
+        final Measured last;
+        try (Drain drain = new Drain(broker.bootstrap(), mode.stable())) {
+            try (RawProducer producer = new RawProducer(broker.bootstrap())) {
+                producer.prefill(events, keys, "stages " + keys + " keys");
+            }
+            final int n = ProcessingBench.POINTS.incrementAndGet();
+            final Rig.Shape standard = Rig.Shape.standard(mode.reorderDelay());
+            first = measure(drain, () -> ProcessingBench.runApp(work, broker, drain, Apps.Kind.BASELINE,
+                    "bench-stages-baseline-first-" + n, standard, heap, timeoutSeconds, mode));
+            int r = 0;
+            for (Rung rung : rungs(mode.reorderDelay())) {
+                final String app = "bench-stages-" + n + "-" + ++r;
+                measured.add(measure(drain, () -> ProcessingBench.runApp(work, broker, drain, Apps.Kind.TALLY, app, rung.shape(),
+                        heap, timeoutSeconds, mode)));
+            }
+            last = measure(drain, () -> ProcessingBench.runApp(work, broker, drain, Apps.Kind.BASELINE,
+                    "bench-stages-baseline-last-" + n, standard, heap, timeoutSeconds, mode));
+        }
+        final double baseline = (first.outcome().eventsPerSecond() + last.outcome().eventsPerSecond()) / 2;
+
+        final Map<String, Object> section = new LinkedHashMap<>();
+        section.put("events", events);
+        section.put("keys", keys);
+        section.put("baseline_first_events_per_s", Report.round(first.outcome().eventsPerSecond()));
+        section.put("baseline_last_events_per_s", Report.round(last.outcome().eventsPerSecond()));
+        section.put("baseline_records_written_per_event", Report.round((double) first.written() / events));
+        final List<Map<String, Object>> rows = new ArrayList<>();
+        double before = 0;
+        final List<Rung> rungs = rungs(mode.reorderDelay());
+        for (int i = 0; i < measured.size(); i++) {
+            final Rung rung = rungs.get(i);
+            final Measured m = measured.get(i);
+            final Map<String, Object> row = new LinkedHashMap<>();
+            row.put("adds", rung.adds());
+            row.put("reorder_delay_ms", rung.shape().reorderDelay().toMillis());
+            row.put("windows", rung.shape().windows());
+            row.put("drained", m.outcome().drained());
+            row.put("events_per_s", Report.round(m.outcome().eventsPerSecond()));
+            row.put("micros_per_event", Report.round(m.microsPerEvent()));
+            row.put("micros_added", Report.round(m.microsPerEvent() - before));
+            row.put("ratio", Report.round(m.outcome().eventsPerSecond() / baseline));
+            row.put("records_written_per_event", Report.round((double) m.written() / events));
+            rows.add(row);
+            before = m.microsPerEvent();
+            report.compare("stages", rung.adds() + ": events/s", m.outcome().eventsPerSecond(), baseline, "/s", "—");
+            report.compare("stages", rung.adds() + ": records written to Kafka per event", (double) m.written() / events,
+                    (double) first.written() / events, "", "—");
+        }
+        section.put("rungs", rows);
+        report.section("stages", section);
+        report.note("stages", "baseline events/s, first and last run (their mean is each rung's baseline)",
+                "—", Report.format(first.outcome().eventsPerSecond()) + " / " + Report.format(last.outcome().eventsPerSecond()),
+                "—", "—");
+
+        final List<String> labels = new ArrayList<>(List.of("baseline"));
+        final List<Double> micros = new ArrayList<>(List.of(1e6 / baseline));
+        for (int i = 0; i < measured.size(); i++) {
+            labels.add("rung " + (i + 1));
+            micros.add(measured.get(i).microsPerEvent());
+        }
+        Plots.bars(report.dir().resolve("stages.png"), "Time per event, stage by stage (" + events + " events, "
+                + keys + " keys; rungs in results.md)", "microseconds per event (1 / events per second)", labels,
+                Map.of("time per event", micros));
+    }
+
+    /** Runs one app and counts what it wrote: every topic's end offsets before and after. */
+    private static Measured measure(final Drain drain, final Supplier<Drain.Outcome> run) {
+        try {
+            final long before = drain.endOffsetSum();
+            final Drain.Outcome outcome = run.get();
+            return new Measured(outcome, drain.endOffsetSum() - before);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the topics' end offsets", e);
+        }
+    }
+}
