@@ -37,8 +37,8 @@ final class Rig {
     /**
      * What Tally runs: its reorder delay and the counter's window sizes. A counter without window
      * sizes is configured with all three but counts nothing (it takes only events of a source that
-     * sends none), so only dedupe, reorder and {@code events.ordered} have work: the stage ladder's
-     * first rungs ({@link StagesBench}).
+     * sends none), so dedupe, reorder and {@code events.ordered} do the work and the counter stage sees
+     * only the reorder stages' progress marks: the stage ladder's first rungs ({@link StagesBench}).
      */
     record Shape(Duration reorderDelay, List<String> windows) {
         static final List<String> ALL_WINDOWS = List.of("1m", "1h", "1d");

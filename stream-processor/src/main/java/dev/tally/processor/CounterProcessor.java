@@ -41,15 +41,16 @@ import dev.tally.schemas.Topics;
  * {@link Topics#COUNT_FINAL}. The all-time total counts every event, late or not.
  *
  * <p>The stage's time is the slowest upstream partition's: per partition of the reorder stage, the
- * newest event time or progress mark seen from it; the minimum of those, never moving back. Each
+ * newest event time or progress mark seen from it; the minimum of those, never moving back while the
+ * stage runs. Each
  * upstream partition releases its events in event-time order, so no event from it can be older than
  * what it has sent, and no window closes while some partition still has events for it. That holds
  * when the partitions are worked off unevenly (a replay, a backlog after an outage, one instance
  * restoring while another runs), where the newest time seen anywhere would run minutes ahead of the
  * slowest partition. Idle partitions move by their progress marks, which follow the wall clock
- * ({@link IdleClock}). The time is persisted with every window that closes (not with every event: with the
- * record cache off that was a changelog record per event), so a restart never reopens a window whose
- * final was emitted.
+ * ({@link IdleClock}). The time is persisted with every window that closes, not with every event (with
+ * the record cache off that was up to one changelog record per event): a restart may take it back to
+ * the last window close, never further, so it never reopens a window whose final was emitted.
  *
  * <p>Owns the window stores {@link StoreNames#window} (and {@link StoreNames#peak} for counters with
  * thresholds), the key-value store {@link StoreNames#total}, and {@link StoreNames#clock} holding

@@ -81,7 +81,7 @@ class CounterProcessorTest {
     }
 
     @Test
-    void shouldNotMoveItsTimeUntilEveryPartitionWasHeardFromNorBackAfterARestart() {
+    void shouldNotMoveItsTimeUntilEveryPartitionWasHeardFromNorReopenAClosedWindowAfterARestart() {
         MockProcessorContext<String, Emitted> context = start(3);
         CounterProcessor stage = initialised(context, 3);
         stage.process(event("a", 0, T0 + 10_000));
@@ -92,8 +92,8 @@ class CounterProcessorTest {
         collectFinals(context);
         assertThat(finals).extracting(f -> f.windowStart().toEpochMilli() - T0).containsExactly(0L);
 
-        // After a restart the stage's time is where it was: an event older than it is late, not counted
-        // again in a window whose final was emitted.
+        // After a restart the stage's time is at least where the last window closed: an event of a window
+        // whose final was emitted is late, not counted in it again.
         context = start(3);
         stage = initialised(context, 3);
         stage.process(event("b", 0, T0 + 20_000));
