@@ -25,11 +25,7 @@ class BenchSmokeTest {
 
     @Test
     void shouldRunEveryBenchmarkAtSmokeSizeAndWriteResults() throws Exception {
-        final Bench bench = new Bench();
-        new CommandLine(bench).parseArgs("all", "--smoke", "--out", dir.resolve("results").toString(),
-                "--work", dir.resolve("work").toString());
-        bench.applySmokeSizes();
-        final Report report = bench.run(Bench.ALL);
+        final Report report = runAtSmokeSize("all", Bench.ALL);
 
         final Path results = dir.resolve("results");
         assertThat(results.resolve("results.md")).content().contains("| ingest |", "| processing |", "| freshness |",
@@ -62,11 +58,7 @@ class BenchSmokeTest {
 
     @Test
     void shouldRunTheStageLadderAtSmokeSizeAndWriteResults() throws Exception {
-        final Bench bench = new Bench();
-        new CommandLine(bench).parseArgs("stages", "--smoke", "--out", dir.resolve("results").toString(),
-                "--work", dir.resolve("work").toString());
-        bench.applySmokeSizes();
-        bench.run(Bench.EXTRA);
+        runAtSmokeSize("stages", Bench.EXTRA);
 
         final Path results = dir.resolve("results").resolve("stages");
         assertThat(Files.size(results.resolve("stages.png"))).isGreaterThan(1000);
@@ -87,5 +79,14 @@ class BenchSmokeTest {
             assertThat(rung.at("/records_written_per_event").asDouble()).as(rung.at("/adds").asText()).isPositive();
         }
         assertThat(json.at("/stages/baseline_records_written_per_event").asDouble()).isPositive();
+    }
+
+    /** Runs {@code run} as {@code tally-bench <which> --smoke} would, with results and scratch space under the test's dir. */
+    private Report runAtSmokeSize(final String which, final List<String> run) throws Exception {
+        final Bench bench = new Bench();
+        new CommandLine(bench).parseArgs(which, "--smoke", "--out", dir.resolve("results").toString(),
+                "--work", dir.resolve("work").toString());
+        bench.applySmokeSizes();
+        return bench.run(run);
     }
 }
