@@ -421,16 +421,19 @@
             return;
         }
         setStatus("live", "live · updated " + new Date().toLocaleTimeString());
+        // u is a counts.updates value: the key's total and its open windows of every size.
         if (u.key === state.key) {
-            if (u.window === "all") {
-                $("key-total").textContent = u.count.toLocaleString();
-            } else if (state.charts.has(u.window)) {
-                const chart = state.charts.get(u.window);
-                chart.counts.set(Date.parse(u.window_start), u.count);
-                renderChart(chart);
+            $("key-total").textContent = u.total.toLocaleString();
+            const changed = new Set();
+            for (const w of u.windows) {
+                if (state.charts.has(w.window)) {
+                    state.charts.get(w.window).counts.set(Date.parse(w.start), w.count);
+                    changed.add(w.window);
+                }
             }
+            changed.forEach((size) => renderChart(state.charts.get(size)));
         }
-        if (u.window === state.topWindow) {
+        if (u.windows.some((w) => w.window === state.topWindow)) {
             refreshTopSoon();
         }
     }

@@ -47,7 +47,7 @@ public final class Pipeline implements AutoCloseable {
         QueryApp query = null;
         GatewayApp gateway = null;
         try {
-            query = new QueryApp(processorConfig, new CountsService(processor.streams(), QueryApp.advertised(processorConfig)),
+            query = new QueryApp(processorConfig, new CountsService(processor.streams(), processorConfig),
                     Clock.systemUTC()).start();
             gateway = new GatewayApp(gatewayConfig, env, Clock.systemUTC()).start();
         } catch (RuntimeException e) {

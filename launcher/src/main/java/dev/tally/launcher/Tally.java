@@ -160,7 +160,7 @@ public final class Tally {
             QueryApp.checkAccess(config, env());
             requireCluster(config.kafka());
             final ProcessorApp processor = new ProcessorApp(config).start();
-            final QueryApp query = new QueryApp(config, new CountsService(processor.streams(), QueryApp.advertised(config)),
+            final QueryApp query = new QueryApp(config, new CountsService(processor.streams(), config),
                     Clock.systemUTC()).start();
             awaitShutdown(query, processor);
             return 0;

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,7 +45,9 @@ import dev.tally.gateway.GatewayConfig;
 import dev.tally.gateway.HmacVerifier;
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.processor.ProcessorReset;
+import dev.tally.schemas.Envelope;
 import dev.tally.schemas.Json;
+import dev.tally.schemas.KeyCounts;
 import dev.tally.schemas.Topics;
 
 /**
@@ -65,7 +68,7 @@ class PipelineIT {
                 - name: by_type
                   group_by: [source, event_type]
                   windows: [1m, 1h]
-                  grace: 10m    # the test's events are hours old; keep their windows open while it runs
+                  grace: 10m    # keep the test's windows open while it runs
                 - name: by_plan
                   filter: {event_type: [order.created]}
                   group_by: [/payload/plan]
@@ -74,7 +77,13 @@ class PipelineIT {
             query:
               auth: none
             """;
-    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+    /**
+     * The events' minute: recent, so that a partition whose clock follows the wall clock before its
+     * first event arrives (idle from the start) does not find them late.
+     */
+    private static final Instant T0 = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(2));
+    private static final Instant HOUR = T0.truncatedTo(ChronoUnit.HOURS);
+    private static final int BURST = 500;
 
     @TempDir
     static Path dataDir;
@@ -118,7 +127,7 @@ class PipelineIT {
             }
 
             final String query = pipeline.queryUrl();
-            // Events wait out the reorder delay before they are counted; then nothing may be pending.
+            // Events are counted on arrival; once every total is there, nothing may be pending.
             awaitTotal(query, "by_type", "shop|order.refunded", 1);
             awaitTotal(query, "by_type", "shop|order.created", 4);
             awaitProcessed("pipeline-it");
@@ -131,7 +140,7 @@ class PipelineIT {
             assertThat(windows(query, "by_type", "shop|order.refunded", "1m"))
                     .containsExactly(T0.plusSeconds(60) + "=1");
             assertThat(windows(query, "by_type", "shop|order.created", "1h"))
-                    .containsExactly(T0 + "=4");
+                    .containsExactly(HOUR + "=4");
             assertThat(deadLetterValues()).containsExactly("not an envelope");
 
             assertThat(status(query + "/v1/counters/nope/total?key=x")).isEqualTo(404);
@@ -143,6 +152,21 @@ class PipelineIT {
             assertThat(total(query, "by_type", "never-seen")).isZero();
             assertThat(get(query + "/v1/counters").get("counters").get(0).get("key_format").asText())
                     .isEqualTo("source|event_type");
+
+            // A burst for one key: each event counted, and counts.updates coalesced to the latest per commit.
+            try (KafkaProducer<String, Envelope> producer = TopicClients.rawProducer(broker.bootstrapServers())) {
+                for (int i = 0; i < BURST; i++) {
+                    final Envelope e = new Envelope("shop", "burst-" + i, "order.burst", T0.plusSeconds(30), T0.plusSeconds(30),
+                            null, null, "1");
+                    producer.send(new ProducerRecord<>(Topics.RAW.name(), e.key(), e));
+                }
+            }
+            awaitTotal(query, "by_type", "shop|order.burst", BURST);
+            final List<KeyCounts> burst = updatesUntil("by_type|shop|order.burst", BURST);
+            assertThat(burst).extracting(KeyCounts::total).isSorted().doesNotHaveDuplicates().endsWith((long) BURST);
+            assertThat(burst).as("one record per commit, not per event").hasSizeLessThan(BURST);
+            assertThat(burst.get(burst.size() - 1).windows()).containsExactly(
+                    new KeyCounts.Window("1m", T0, T0.plusSeconds(60), BURST), new KeyCounts.Window("1h", HOUR, HOUR.plusSeconds(3600), BURST));
         }
 
         // Restart on the same state directory: same counts, and the dedupe store still knows o1.
@@ -167,7 +191,7 @@ class PipelineIT {
         // A reset: everything is rebuilt from webhooks.raw, duplicates and all, to the same counts.
         final ProcessorReset.Result reset = ProcessorReset.reset(processorConfig(stateDir));
         assertThat(reset.groupDeleted()).isTrue();
-        assertThat(reset.topicsDeleted()).contains("pipeline-it-dedupe-changelog", "pipeline-it-by_type-by-key-repartition");
+        assertThat(reset.topicsDeleted()).contains("pipeline-it-dedupe-changelog", "pipeline-it-by-source_event_type-by-key-repartition");
         try (Pipeline pipeline = startPipeline(stateDir)) {
             awaitTotal(pipeline.queryUrl(), "by_plan", "free", 1);
             awaitTotal(pipeline.queryUrl(), "by_type", "shop|order.created", 5);
@@ -177,6 +201,23 @@ class PipelineIT {
             assertThat(total(pipeline.queryUrl(), "by_type", "shop|order.refunded")).isEqualTo(1);
             assertThat(total(pipeline.queryUrl(), "by_plan", "pro")).isEqualTo(4);
         }
+    }
+
+    /** The records of {@code counts.updates} with {@code key}, read until one has {@code total}. */
+    private static List<KeyCounts> updatesUntil(final String key, final long total) {
+        final List<KeyCounts> updates = new ArrayList<>();
+        try (KafkaConsumer<String, KeyCounts> consumer = TopicClients.reader(broker.bootstrapServers(), Topics.COUNT_UPDATES)) {
+            final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (updates.isEmpty() || updates.get(updates.size() - 1).total() < total) {
+                assertThat(System.nanoTime()).as("counts.updates reaches total " + total + " for " + key).isLessThan(deadline);
+                for (ConsumerRecord<String, KeyCounts> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key().equals(key)) {
+                        updates.add(r.value());
+                    }
+                }
+            }
+        }
+        return updates;
     }
 
     private static Pipeline startPipeline(final Path stateDir) throws InterruptedException {

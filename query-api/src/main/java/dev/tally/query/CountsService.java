@@ -9,32 +9,26 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.state.QueryableStoreType;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 import dev.tally.config.Durations;
 import dev.tally.processor.Counter;
-import dev.tally.processor.StoreNames;
+import dev.tally.processor.CounterState;
+import dev.tally.processor.ProcessorConfig;
 
 /**
  * Reads counts from this instance's copy of one partition of the processor's state stores (Kafka
- * Streams interactive queries). Which partition, and whether the active store or a standby, is
- * decided by {@link KeyRouter}; a store that is not queryable here throws
+ * Streams interactive queries), through {@link CounterState}, the processor's one contract with
+ * readers. Which partition, and whether the active store or a standby, is decided by
+ * {@link KeyRouter}; a store that is not queryable here throws
  * {@link org.apache.kafka.streams.errors.InvalidStateStoreException}, which the router turns into a
  * standby read or an explicit 503.
  */
 public final class CountsService {
 
-    /** The key "time" of the clock store: the counter stage's event-time clock for its partition. */
-    static final String CLOCK_TIME = "time";
-
     /**
-     * One tumbling window's count.
+     * One window's count, as the API answers it.
      *
-     * @param isFinal whether the window closed (end + grace at or before the partition's clock): its count never changes
+     * @param isFinal whether the window closed (end + grace at or before the partition's time): its count never changes
      */
     public record WindowCount(String window, Instant start, Instant end, long count,
                               @JsonProperty("final") boolean isFinal) {
@@ -55,10 +49,12 @@ public final class CountsService {
 
     private final KafkaStreams streams;
     private final HostInfo self;
+    private final CounterState state;
 
-    public CountsService(final KafkaStreams streams, final HostInfo self) {
+    public CountsService(final KafkaStreams streams, final ProcessorConfig config) {
         this.streams = streams;
-        this.self = self;
+        this.self = QueryApp.advertised(config);
+        this.state = new CounterState(config);
     }
 
     /**
@@ -67,22 +63,15 @@ public final class CountsService {
      */
     public Page windows(final Counter counter, final List<Duration> sizes, final String key, final Instant from,
                         final Instant to, final Cursor cursor, final int limit, final Local at) {
-        final long clock = clock(counter, at);
         final List<WindowCount> windows = new ArrayList<>();
         for (int i = cursor == null ? 0 : cursor.sizeIndex(); i < sizes.size(); i++) {
             final Duration size = sizes.get(i);
             final Instant start = cursor != null && cursor.sizeIndex() == i && cursor.start().isAfter(from) ? cursor.start() : from;
-            final ReadOnlyWindowStore<String, Long> store = store(StoreNames.window(counter, size),
-                    QueryableStoreTypes.windowStore(), at);
-            try (WindowStoreIterator<Long> it = store.fetch(key, start, to)) {
-                while (it.hasNext()) {
-                    final var entry = it.next();
-                    final Instant windowStart = Instant.ofEpochMilli(entry.key);
-                    if (windows.size() == limit) {
-                        return new Page(windows, new Cursor(i, windowStart));
-                    }
-                    windows.add(window(counter, size, windowStart, entry.value, clock));
+            for (CounterState.Window w : state.windows(counter, size, key, start, to, stores(at))) {
+                if (windows.size() == limit) {
+                    return new Page(windows, new Cursor(i, w.start()));
                 }
+                windows.add(new WindowCount(Durations.format(size), w.start(), w.end(), w.count(), w.isFinal()));
             }
         }
         return new Page(windows, null);
@@ -90,38 +79,21 @@ public final class CountsService {
 
     /** The all-time total of {@code key}; 0 when the key was never counted. */
     public long total(final Counter counter, final String key, final Local at) {
-        final ReadOnlyKeyValueStore<String, Long> store = store(StoreNames.total(counter), QueryableStoreTypes.keyValueStore(), at);
-        final Long total = store.get(key);
-        return total == null ? 0L : total;
+        return state.total(counter, key, stores(at));
     }
 
-    /** The counter stage's clock for the partition (epoch millis), or {@code Long.MIN_VALUE} before its first event. */
-    public long clock(final Counter counter, final Local at) {
-        final ReadOnlyKeyValueStore<String, Long> store = store(StoreNames.clock(counter), QueryableStoreTypes.keyValueStore(), at);
-        final Long time = store.get(CLOCK_TIME);
-        return time == null ? Long.MIN_VALUE : time;
+    /** The top {@code n} keys of one partition in the window of {@code size} starting at {@code start}. */
+    public List<CounterState.KeyCount> top(final Counter counter, final Duration size, final Instant start, final int n, final Local at) {
+        return state.top(counter, size, start, n, stores(at));
     }
 
-    /** The count of every key in the window of {@code size} starting at {@code start}, in one partition. */
-    public List<WindowCount> allKeysIn(final Counter counter, final Duration size, final Instant start, final Local at,
-                                       final List<String> keys) {
-        final long clock = clock(counter, at);
-        final List<WindowCount> windows = new ArrayList<>();
-        final ReadOnlyWindowStore<String, Long> store = store(StoreNames.window(counter, size), QueryableStoreTypes.windowStore(), at);
-        try (var it = store.fetchAll(start, start)) {
-            while (it.hasNext()) {
-                final var entry = it.next();
-                keys.add(entry.key.key());
-                windows.add(window(counter, size, start, entry.value, clock));
-            }
-        }
-        return windows;
+    /** Whether a window of {@code counter} ending at {@code end} is final on the partition read at {@code at}. */
+    public boolean isFinal(final Counter counter, final Instant end, final Local at) {
+        return CounterState.isFinal(counter, end, state.time(counter, stores(at)));
     }
 
-    static WindowCount window(final Counter counter, final Duration size, final Instant start, final long count, final long clock) {
-        final Instant end = start.plus(size);
-        final boolean closed = clock != Long.MIN_VALUE && end.plus(counter.grace()).toEpochMilli() <= clock;
-        return new WindowCount(Durations.format(size), start, end, count, closed);
+    public CounterState state() {
+        return state;
     }
 
     public KafkaStreams streams() {
@@ -136,11 +108,16 @@ public final class CountsService {
         return streams.state() == KafkaStreams.State.RUNNING;
     }
 
-    private <T> T store(final String name, final QueryableStoreType<T> type, final Local at) {
-        StoreQueryParameters<T> params = StoreQueryParameters.fromNameAndType(name, type).withPartition(at.partition());
-        if (at.standby()) {
-            params = params.enableStaleStores();
-        }
-        return streams.store(params);
+    private CounterState.Stores stores(final Local at) {
+        return new CounterState.Stores() {
+            @Override
+            public <T> T get(final String storeName, final org.apache.kafka.streams.state.QueryableStoreType<T> type) {
+                StoreQueryParameters<T> params = StoreQueryParameters.fromNameAndType(storeName, type).withPartition(at.partition());
+                if (at.standby()) {
+                    params = params.enableStaleStores();
+                }
+                return streams.store(params);
+            }
+        };
     }
 }

@@ -28,7 +28,6 @@ import dev.tally.http.HttpSupport;
 import dev.tally.http.Metrics;
 import dev.tally.processor.Counter;
 import dev.tally.processor.ProcessorConfig;
-import dev.tally.processor.StoreNames;
 import dev.tally.query.CountsService.Local;
 import dev.tally.query.CountsService.Page;
 import dev.tally.schemas.Json;
@@ -172,7 +171,7 @@ public final class QueryApp implements AutoCloseable {
         final Instant[] range = Params.range(ctx, sizes, clock.instant());
         final int limit = Params.positive(ctx, "limit", Params.DEFAULT_LIMIT, Params.MAX_LIMIT);
         final Cursor cursor = Params.cursor(ctx, sizes);
-        router.answer(ctx, StoreNames.total(counter), key,
+        router.answer(ctx, counts.state().keyStore(counter), key,
                 at -> countsBody(counter, key, sizes, range, counts.windows(counter, sizes, key, range[0], range[1], cursor, limit, at)));
     }
 
@@ -196,7 +195,7 @@ public final class QueryApp implements AutoCloseable {
         final List<Duration> sizes = Params.windows(ctx, counter);
         final Instant[] range = Params.range(ctx, sizes, clock.instant());
         final int limit = Params.positive(ctx, "limit", Params.DEFAULT_LIMIT, Params.MAX_LIMIT);
-        final String store = StoreNames.total(counter);
+        final String store = counts.state().keyStore(counter);
         final Map<String, JsonNode> results = new LinkedHashMap<>();
         final Map<HostInfo, List<String>> remote = new LinkedHashMap<>();
         long staleness = 0;
@@ -285,7 +284,7 @@ public final class QueryApp implements AutoCloseable {
     private void total(final Context ctx) {
         final Counter counter = Params.counter(ctx, config);
         final String key = Params.key(ctx);
-        router.answer(ctx, StoreNames.total(counter), key, at -> {
+        router.answer(ctx, counts.state().keyStore(counter), key, at -> {
             final Map<String, Object> body = new LinkedHashMap<>();
             body.put("counter", counter.name());
             body.put("key", key);

@@ -22,15 +22,16 @@ import org.apache.kafka.streams.state.HostInfo;
 
 import dev.tally.config.Durations;
 import dev.tally.processor.Counter;
+import dev.tally.processor.CounterState;
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.query.CountsService.Local;
-import dev.tally.query.CountsService.WindowCount;
 import dev.tally.schemas.Json;
 
 /**
  * The top N keys of a counter in one window, over every instance: each instance ranks the keys of
  * the partitions it holds active (a key lives in exactly one partition, so the merged ranking is
- * exact), this one asks every other instance once ({@link Forwarder#HOP_HEADER}) and merges. The
+ * exact; each partition's ranking is kept as counts change, see {@link CounterState#top}), this one
+ * asks every other instance once ({@link Forwarder#HOP_HEADER}) and merges. The
  * answer lists the partitions it covers; if any partition is missing (an instance down, a store
  * restoring) the answer is a 503, never a ranking with keys silently left out.
  */
@@ -53,7 +54,7 @@ final class TopQueries {
     Map<String, Object> top(final Context ctx, final Counter counter, final Duration size, final Instant at, final int n) {
         final Instant start = Instant.ofEpochMilli(at.toEpochMilli() - Math.floorMod(at.toEpochMilli(), size.toMillis()));
         final TreeSet<Integer> covered = new TreeSet<>();
-        final List<Entry> entries = new ArrayList<>(local(counter, size, start, covered));
+        final List<Entry> entries = new ArrayList<>(local(counter, size, start, n, covered));
         if (!Forwarder.isForwarded(ctx)) {
             for (HostInfo other : otherInstances()) {
                 final Optional<HttpResponse<String>> answer = forwarder.get(other, KeyRouter.pathAndQuery(ctx),
@@ -83,14 +84,15 @@ final class TopQueries {
     }
 
     /** The ranking of the partitions active here; each partition that could be read is added to {@code covered}. */
-    private List<Entry> local(final Counter counter, final Duration size, final Instant start, final TreeSet<Integer> covered) {
+    private List<Entry> local(final Counter counter, final Duration size, final Instant start, final int n,
+                              final TreeSet<Integer> covered) {
         final List<Entry> entries = new ArrayList<>();
         for (int partition : activePartitions(counter)) {
             try {
-                final List<String> keys = new ArrayList<>();
-                final List<WindowCount> windows = counts.allKeysIn(counter, size, start, new Local(partition, false, 0), keys);
-                for (int i = 0; i < keys.size(); i++) {
-                    entries.add(new Entry(keys.get(i), windows.get(i).count(), windows.get(i).isFinal()));
+                final Local at = new Local(partition, false, 0);
+                final boolean isFinal = counts.isFinal(counter, start.plus(size), at);
+                for (CounterState.KeyCount top : counts.top(counter, size, start, n, at)) {
+                    entries.add(new Entry(top.key(), top.count(), isFinal));
                 }
                 covered.add(partition);
             } catch (InvalidStateStoreException e) {
@@ -111,12 +113,8 @@ final class TopQueries {
         }
     }
 
-    private String repartitionTopic(final Counter counter) {
-        return config.applicationId() + "-" + counter.name() + "-by-key-repartition";
-    }
-
     private List<Integer> activePartitions(final Counter counter) {
-        final String topic = repartitionTopic(counter);
+        final String topic = counts.state().repartitionTopic(counter);
         final List<Integer> partitions = new ArrayList<>();
         for (ThreadMetadata thread : counts.streams().metadataForLocalThreads()) {
             for (TaskMetadata task : thread.activeTasks()) {
@@ -140,7 +138,7 @@ final class TopQueries {
 
     /** How many partitions the counter's stores have: the assignment's view, at least the configured count. */
     private int partitions(final Counter counter) {
-        final String topic = repartitionTopic(counter);
+        final String topic = counts.state().repartitionTopic(counter);
         int max = config.kafka().topics().partitions();
         for (StreamsMetadata m : counts.streams().metadataForAllStreamsClients()) {
             for (TopicPartition tp : m.topicPartitions()) {

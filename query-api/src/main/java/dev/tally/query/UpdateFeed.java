@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tally.processor.ProcessorConfig;
-import dev.tally.schemas.CountUpdate;
+import dev.tally.schemas.KeyCounts;
 import dev.tally.schemas.Json;
 import dev.tally.schemas.Topics;
 
@@ -43,14 +43,14 @@ final class UpdateFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpdateFeed.class);
 
     /** One update with its SSE id, {@code partition-offset} in {@code counts.updates}. */
-    record Event(String id, CountUpdate update) {
+    record Event(String id, KeyCounts update) {
     }
 
     /** Put in every client's queue on close, so that its loop ends now rather than at its next keep-alive. */
     private static final Event CLOSED = new Event("closed", null);
 
     private record Subscriber(String counter, String key, BlockingQueue<Event> queue) {
-        boolean wants(final CountUpdate u) {
+        boolean wants(final KeyCounts u) {
             return u.counter().equals(counter) && (key == null || u.key().equals(key));
         }
     }
@@ -58,7 +58,7 @@ final class UpdateFeed implements AutoCloseable {
     private final ProcessorConfig config;
     private final ArrayDeque<Event> history = new ArrayDeque<>();
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-    private volatile KafkaConsumer<String, CountUpdate> consumer;
+    private volatile KafkaConsumer<String, KeyCounts> consumer;
     private volatile boolean closed;
     private Thread poller;
 
@@ -88,7 +88,7 @@ final class UpdateFeed implements AutoCloseable {
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             while (!closed) {
-                for (ConsumerRecord<String, CountUpdate> r : consumer.poll(Duration.ofMillis(500))) {
+                for (ConsumerRecord<String, KeyCounts> r : consumer.poll(Duration.ofMillis(500))) {
                     if (r.value() != null) {
                         publish(new Event(r.partition() + "-" + r.offset(), r.value()));
                     }

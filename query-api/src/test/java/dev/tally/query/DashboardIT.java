@@ -146,7 +146,7 @@ class DashboardIT {
                   auth: {tokens: [{env: QUERY_TOKEN}]}
                 """), Map.of()).withStateDir(dir.resolve("state"));
         final ProcessorApp processor = new ProcessorApp(config);
-        try (QueryApp query = new QueryApp(config, new CountsService(processor.streams(), QueryApp.advertised(config)),
+        try (QueryApp query = new QueryApp(config, new CountsService(processor.streams(), config),
                 Clock.systemUTC(), Map.of("QUERY_TOKEN", "a-query-token-of-some-length")).start()) {
             browser.get("http://127.0.0.1:" + query.port() + "/");
             until("the sign-in form", () -> browser.findElement(By.id("login")).isDisplayed());

@@ -55,7 +55,7 @@ class OpenApiTest {
                   auth: {tokens: [{env: QUERY_TOKEN}]}
                 """), Map.of()).withStateDir(dir);
         processor = new ProcessorApp(config);
-        query = new QueryApp(config, new CountsService(processor.streams(), QueryApp.advertised(config)), Clock.systemUTC(),
+        query = new QueryApp(config, new CountsService(processor.streams(), config), Clock.systemUTC(),
                 Map.of("QUERY_TOKEN", TOKEN)).start();
     }
 

@@ -73,7 +73,7 @@ final class QueryCluster implements AutoCloseable {
 
         void start() {
             processor = new ProcessorApp(config).start();
-            query = new QueryApp(config, new CountsService(processor.streams(), QueryApp.advertised(config)),
+            query = new QueryApp(config, new CountsService(processor.streams(), config),
                     Clock.systemUTC(), Map.of()).start();
         }
 

@@ -17,7 +17,7 @@ import dev.tally.broker.EmbeddedKafkaBroker;
 import dev.tally.config.ConfigFile;
 import dev.tally.config.KafkaSettings;
 import dev.tally.processor.ProcessorConfig;
-import dev.tally.schemas.CountUpdate;
+import dev.tally.schemas.KeyCounts;
 import dev.tally.schemas.TopicAdmin;
 import dev.tally.schemas.TopicSettings;
 import dev.tally.schemas.Topics;
@@ -44,8 +44,8 @@ class UpdateFeedIT {
                 final Properties p = new Properties();
                 p.put("bootstrap.servers", broker.bootstrapServers());
                 TopicAdmin.ensureTopics(p, TopicSettings.EMBEDDED, List.of(Topics.COUNT_UPDATES), 30_000);
-                final CountUpdate update = new CountUpdate("by_customer", "c1", CountUpdate.ALL_TIME, null, null, 1);
-                try (KafkaProducer<String, CountUpdate> producer = new KafkaProducer<>(p, Topics.COUNT_UPDATES.keySerde().serializer(),
+                final KeyCounts update = new KeyCounts("by_customer", "c1", 1, List.of());
+                try (KafkaProducer<String, KeyCounts> producer = new KafkaProducer<>(p, Topics.COUNT_UPDATES.keySerde().serializer(),
                         Topics.COUNT_UPDATES.valueSerde().serializer())) {
                     // The feed starts from the end once it finds the topic: keep writing until it has read one.
                     QueryCluster.await(Duration.ofSeconds(60), "the feed reads counts.updates once it exists", () -> {

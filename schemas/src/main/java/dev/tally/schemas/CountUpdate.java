@@ -3,15 +3,15 @@ package dev.tally.schemas;
 import java.time.Instant;
 
 /**
- * A counter's new value for one key in one window, as written to {@link Topics#COUNT_UPDATES}.
+ * One window's count for one key, as written to {@link Topics#COUNT_FINAL} once the window closed.
  * Schema: {@code schemas/count-update.schema.json}.
  *
  * @param counter     the counter's configured name
  * @param key         the group-by key (fields joined as described in {@link GroupKey})
- * @param window      the window size ({@code 1m}, {@code 1h}, …), or {@code all} for the all-time total
- * @param windowStart inclusive start of the window; null for the all-time total
- * @param windowEnd   exclusive end of the window; null for the all-time total
- * @param count       the count so far
+ * @param window      the window size ({@code 1m}, {@code 1h}, …)
+ * @param windowStart inclusive start of the window
+ * @param windowEnd   exclusive end of the window
+ * @param count       the window's count
  */
 public record CountUpdate(
         String counter,
@@ -21,11 +21,8 @@ public record CountUpdate(
         Instant windowEnd,
         long count) {
 
-    public static final String ALL_TIME = "all";
-
-    /** The update topic's key: {@code counter|window|windowStartMillis|key}; one key per window of a group. */
+    /** The final topic's key: {@code counter|window|windowStartMillis|key}; one key per window of a group. */
     public String topicKey() {
-        final long start = windowStart == null ? 0L : windowStart.toEpochMilli();
-        return counter + "|" + window + "|" + start + "|" + key;
+        return counter + "|" + window + "|" + windowStart.toEpochMilli() + "|" + key;
     }
 }

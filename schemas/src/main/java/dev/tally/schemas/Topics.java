@@ -38,12 +38,15 @@ public final class Topics {
             "events.ordered", Serdes.String(), new EnvelopeSerde(),
             "envelope.schema.json", "deduplicated events in event-time order, for data teams");
 
-    /** Every change of a windowed count or total. Key {@link CountUpdate#topicKey()}; value {@link CountUpdate}. */
-    public static final Topic<String, CountUpdate> COUNT_UPDATES = new Topic<>(
-            "counts.updates", Serdes.String(), new JsonSerde<>(CountUpdate.class),
-            "count-update.schema.json", "each change of a counter's windowed count or all-time total");
+    /**
+     * The latest counts of each key that changed, coalesced to at least one record per commit interval.
+     * Key {@link KeyCounts#topicKey()} ({@code counter|key}); value {@link KeyCounts}.
+     */
+    public static final Topic<String, KeyCounts> COUNT_UPDATES = new Topic<>(
+            "counts.updates", Serdes.String(), new JsonSerde<>(KeyCounts.class),
+            "key-counts.schema.json", "the latest total and open-window counts of each key that changed");
 
-    /** Exactly one record per window, once it closed (end + grace). Same key and value as {@link #COUNT_UPDATES}. */
+    /** Exactly one record per window, once it closed (end + grace). Key {@link CountUpdate#topicKey()}; value {@link CountUpdate}. */
     public static final Topic<String, CountUpdate> COUNT_FINAL = new Topic<>(
             "counts.final", Serdes.String(), new JsonSerde<>(CountUpdate.class),
             "count-update.schema.json", "each window's final count, once, after the window closed");

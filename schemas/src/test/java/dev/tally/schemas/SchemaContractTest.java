@@ -30,11 +30,20 @@ class SchemaContractTest {
     }
 
     @Test
-    void shouldWriteCountUpdatesThatMatchTheirSchema() throws Exception {
+    void shouldWriteFinalCountsThatMatchTheirSchema() throws Exception {
         final CountUpdate windowed = new CountUpdate("c", "shop|pro", "1m", T, T.plusSeconds(60), 3);
-        final CountUpdate total = new CountUpdate("c", "shop|pro", CountUpdate.ALL_TIME, null, null, 9);
-        assertThat(schema("count-update.schema.json").validate(toJson(windowed, Topics.COUNT_UPDATES))).isEmpty();
-        assertThat(schema("count-update.schema.json").validate(toJson(total, Topics.COUNT_UPDATES))).isEmpty();
+        assertThat(schema("count-update.schema.json").validate(toJson(windowed, Topics.COUNT_FINAL))).isEmpty();
+    }
+
+    @Test
+    void shouldWriteKeyCountsThatMatchTheirSchema() throws Exception {
+        final KeyCounts open = new KeyCounts("c", "shop|pro", 9, java.util.List.of(
+                new KeyCounts.Window("1m", T, T.plusSeconds(60), 3), new KeyCounts.Window("1h", T, T.plusSeconds(3600), 4)));
+        final KeyCounts none = new KeyCounts("c", "shop|free", 1, java.util.List.of());
+        assertThat(schema("key-counts.schema.json").validate(toJson(open, Topics.COUNT_UPDATES))).isEmpty();
+        assertThat(schema("key-counts.schema.json").validate(toJson(none, Topics.COUNT_UPDATES))).isEmpty();
+        assertThat(Topics.COUNT_UPDATES.valueSerde().deserializer().deserialize("t",
+                Topics.COUNT_UPDATES.valueSerde().serializer().serialize("t", open))).isEqualTo(open);
     }
 
     @Test

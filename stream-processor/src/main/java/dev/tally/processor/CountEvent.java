@@ -1,37 +1,36 @@
 package dev.tally.processor;
 
+import java.util.List;
+
 import org.apache.kafka.common.serialization.Serde;
 
 /**
- * The value on a counter's repartition topic ({@code <app>-<counter>-by-key-repartition}): either an
- * event keyed by its group key, or a progress mark. The record timestamp is the event time, or for a
- * mark the time up to which the reorder stage of partition {@code upstream} has released everything.
- *
- * <p>Both carry the partition of {@code webhooks.raw} (and so of the reorder stage) they come from:
- * the counter stage keeps, per upstream partition, how far in event time it has got, and its own
- * time is the slowest of them (see {@link CounterProcessor}).
+ * The value on a counting stage's repartition topic ({@code <app>-<stage>-by-key-repartition}):
+ * either an event keyed by its group key, with what it adds to each counter of the stage that
+ * counts it, or a progress mark. The record timestamp is the event time, or for a mark the
+ * watermark of partition {@code upstream} of {@code webhooks.raw} (see {@link WatermarkProcessor}).
  *
  * @param source   the event's source, for the late-events topic; null for a progress mark
  * @param eventId  the event's id, for the late-events and alerts topics; null for a progress mark
- * @param delta    how much the event adds to the count (1 unless the counter configures deltas)
- * @param upstream the upstream partition; {@link #UNKNOWN_UPSTREAM} for records an older processor wrote
+ * @param upstream the partition of {@code webhooks.raw} the record comes from
+ * @param counts   the counters of the stage that count the event, with their deltas; empty for a mark
  */
-public record CountEvent(String source, String eventId, long delta, int upstream) {
+public record CountEvent(String source, String eventId, int upstream, List<Counted> counts) {
+
+    /** What the event adds to one counter (1 unless the counter configures deltas). */
+    public record Counted(String counter, long delta) {
+    }
 
     /** Compact binary, see {@link CountEventSerde}. */
     public static final Serde<CountEvent> SERDE = new CountEventSerde();
 
-    /** The upstream partition of records written before it was carried. */
-    public static final int UNKNOWN_UPSTREAM = -1;
-
-    /** An event from an unknown upstream partition (tests, and records of an older processor). */
-    public CountEvent(final String source, final String eventId, final long delta) {
-        this(source, eventId, delta, UNKNOWN_UPSTREAM);
+    public CountEvent {
+        counts = List.copyOf(counts);
     }
 
-    /** A mark: the reorder stage of {@code upstream} has released every event up to the record's timestamp. */
+    /** A mark: partition {@code upstream}'s watermark has reached the record's timestamp. */
     public static CountEvent progress(final int upstream) {
-        return new CountEvent(null, null, 0L, upstream);
+        return new CountEvent(null, null, upstream, List.of());
     }
 
     public boolean isProgress() {

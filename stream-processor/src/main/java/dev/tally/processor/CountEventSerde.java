@@ -2,36 +2,28 @@ package dev.tally.processor;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-import dev.tally.schemas.JsonSerde;
-
 /**
- * The value format of the counters' repartition topics ({@code <app>-<counter>-by-key-repartition}),
- * big-endian:
+ * The value format of the counting stages' repartition topics, big-endian:
  * <ul>
- *   <li>an event: the byte {@code 2}, the upstream partition as 4 bytes, the delta as 8 bytes, the
- *       source's UTF-8 length as 4 bytes, the source and the event id (UTF-8, to the end);</li>
- *   <li>a progress mark: the byte {@code 3} and the upstream partition as 4 bytes.</li>
+ *   <li>an event: the byte {@code 1}, the upstream partition (4 bytes), the source and the event id
+ *       (each a 2-byte length and UTF-8), the number of counters (1 byte), and per counter its name
+ *       (2-byte length, UTF-8) and delta (8 bytes);</li>
+ *   <li>a progress mark: the byte {@code 2} and the upstream partition (4 bytes).</li>
  * </ul>
- * Written and read once per event and counter, so it skips JSON. What older processors wrote is still
- * read, with an unknown upstream partition: format {@code 1} (an event without the upstream partition)
- * and JSON (starts with {@code '{'}).
+ * Written and read once per event and stage, so it skips JSON.
  */
 final class CountEventSerde implements Serde<CountEvent> {
 
-    private static final byte EVENT_V1 = 1;
-    private static final byte EVENT = 2;
-    private static final byte PROGRESS = 3;
-    private static final JsonSerde<JsonCountEvent> JSON = new JsonSerde<>(JsonCountEvent.class);
-
-    /** The JSON an older processor wrote. */
-    private record JsonCountEvent(String source, String eventId, long delta) {
-    }
+    private static final byte EVENT = 1;
+    private static final byte PROGRESS = 2;
 
     @Override
     public Serializer<CountEvent> serializer() {
@@ -40,16 +32,7 @@ final class CountEventSerde implements Serde<CountEvent> {
 
     @Override
     public Deserializer<CountEvent> deserializer() {
-        return (topic, bytes) -> {
-            if (bytes == null) {
-                return null;
-            }
-            if (bytes.length > 0 && bytes[0] == '{') {
-                final JsonCountEvent json = JSON.deserializer().deserialize(topic, bytes);
-                return new CountEvent(json.source(), json.eventId(), json.delta());
-            }
-            return read(topic, bytes);
-        };
+        return (topic, bytes) -> bytes == null ? null : read(topic, bytes);
     }
 
     static byte[] write(final CountEvent event) {
@@ -58,20 +41,50 @@ final class CountEventSerde implements Serde<CountEvent> {
         }
         final byte[] source = event.source().getBytes(StandardCharsets.UTF_8);
         final byte[] id = event.eventId().getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(1 + Integer.BYTES + Long.BYTES + Integer.BYTES + source.length + id.length)
-                .put(EVENT).putInt(event.upstream()).putLong(event.delta()).putInt(source.length).put(source).put(id).array();
+        final List<byte[]> names = new ArrayList<>(event.counts().size());
+        int size = 1 + Integer.BYTES + 2 + source.length + 2 + id.length + 1;
+        for (CountEvent.Counted c : event.counts()) {
+            final byte[] name = c.counter().getBytes(StandardCharsets.UTF_8);
+            names.add(name);
+            size += 2 + name.length + Long.BYTES;
+        }
+        final ByteBuffer out = ByteBuffer.allocate(size).put(EVENT).putInt(event.upstream());
+        text(out, source);
+        text(out, id);
+        out.put((byte) event.counts().size());
+        for (int i = 0; i < names.size(); i++) {
+            text(out, names.get(i));
+            out.putLong(event.counts().get(i).delta());
+        }
+        return out.array();
+    }
+
+    private static void text(final ByteBuffer out, final byte[] utf8) {
+        if (utf8.length > 0xFFFF) {
+            throw new SerializationException("a source, event id or counter name of " + utf8.length + " bytes is longer than 65535");
+        }
+        out.putShort((short) utf8.length).put(utf8);
     }
 
     private static CountEvent read(final String topic, final byte[] bytes) {
         try {
             final ByteBuffer in = ByteBuffer.wrap(bytes);
             final byte format = in.get();
-            return switch (format) {
-                case PROGRESS -> CountEvent.progress(in.getInt());
-                case EVENT -> event(bytes, in, in.getInt());
-                case EVENT_V1 -> event(bytes, in, CountEvent.UNKNOWN_UPSTREAM);
-                default -> throw new SerializationException("unknown CountEvent format " + format + " on topic " + topic);
-            };
+            final int upstream = in.getInt();
+            if (format == PROGRESS) {
+                return CountEvent.progress(upstream);
+            }
+            if (format != EVENT) {
+                throw new SerializationException("unknown CountEvent format " + format + " on topic " + topic);
+            }
+            final String source = text(in);
+            final String id = text(in);
+            final int n = Byte.toUnsignedInt(in.get());
+            final List<CountEvent.Counted> counts = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                counts.add(new CountEvent.Counted(text(in), in.getLong()));
+            }
+            return new CountEvent(source, id, upstream, counts);
         } catch (RuntimeException e) {
             if (e instanceof SerializationException s) {
                 throw s;
@@ -80,11 +93,10 @@ final class CountEventSerde implements Serde<CountEvent> {
         }
     }
 
-    private static CountEvent event(final byte[] bytes, final ByteBuffer in, final int upstream) {
-        final long delta = in.getLong();
-        final int sourceLength = in.getInt();
-        final String source = new String(bytes, in.position(), sourceLength, StandardCharsets.UTF_8);
-        final int idStart = in.position() + sourceLength;
-        return new CountEvent(source, new String(bytes, idStart, bytes.length - idStart, StandardCharsets.UTF_8), delta, upstream);
+    private static String text(final ByteBuffer in) {
+        final int length = Short.toUnsignedInt(in.getShort());
+        final String text = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return text;
     }
 }

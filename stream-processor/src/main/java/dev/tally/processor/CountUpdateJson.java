@@ -8,12 +8,13 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 import dev.tally.schemas.CountUpdate;
 import dev.tally.schemas.Json;
+import dev.tally.schemas.KeyCounts;
 
 /**
- * Writes a {@link CountUpdate} byte for byte as {@link Json#MAPPER} does, without its per-call
- * machinery: a counted event emits one update per window size plus one for its total, and the
- * object mapper was a tenth of the stream thread's time. Window bounds are formatted once per
- * window, not once per update: every key of a window shares them.
+ * Writes a {@link CountUpdate} or {@link KeyCounts} byte for byte as {@link Json#MAPPER} does, without
+ * its per-call machinery: a counted event emits its key's counts, and the object mapper was a tenth
+ * of the stream thread's time when it wrote them. Window bounds are formatted once per window, not
+ * once per record: every key of a window shares them.
  */
 final class CountUpdateJson {
 
@@ -43,6 +44,25 @@ final class CountUpdateJson {
             json.append(",\"window_end\":\"").append(instant(update.windowEnd())).append('"');
         }
         json.append(",\"count\":").append(update.count()).append('}');
+        return json.deleteCharAt(1).toString().getBytes(StandardCharsets.UTF_8); // the first field's comma
+    }
+
+    static byte[] write(final KeyCounts counts) throws JsonProcessingException {
+        if (hasSurrogates(counts.counter()) || hasSurrogates(counts.key())) {
+            return Json.MAPPER.writeValueAsBytes(counts);
+        }
+        final StringBuilder json = new StringBuilder(96 + 96 * counts.windows().size()).append('{');
+        string(json, "counter", counts.counter());
+        string(json, "key", counts.key());
+        json.append(",\"total\":").append(counts.total()).append(",\"windows\":[");
+        for (int i = 0; i < counts.windows().size(); i++) {
+            final KeyCounts.Window w = counts.windows().get(i);
+            json.append(i == 0 ? "{\"window\":\"" : ",{\"window\":\"");
+            ENCODER.quoteAsString(w.window(), json);
+            json.append("\",\"start\":\"").append(instant(w.start())).append("\",\"end\":\"").append(instant(w.end()))
+                    .append("\",\"count\":").append(w.count()).append('}');
+        }
+        json.append("]}");
         return json.deleteCharAt(1).toString().getBytes(StandardCharsets.UTF_8); // the first field's comma
     }
 

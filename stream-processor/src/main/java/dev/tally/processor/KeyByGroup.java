@@ -1,5 +1,7 @@
 package dev.tally.processor;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -13,13 +15,14 @@ import org.apache.kafka.streams.processor.api.Record;
 import dev.tally.schemas.Envelope;
 
 /**
- * One counter's input step, in the reorder stage's task: the events the counter counts, keyed by
- * their group key with a {@link CountEvent} value, and the reorder stage's progress marks. Both are
- * tagged with this task's partition (the upstream partition), for the counter stage's clock.
+ * One counting stage's input step, in the raw partition's task: each event that a counter of the
+ * stage counts, keyed by the stage's group key, with a {@link CountEvent} value naming those
+ * counters and their deltas; and the watermark's progress marks. Both are tagged with this task's
+ * partition (the upstream partition), for the stage's clock.
  *
- * <p>Reads what {@link ReorderProcessor} forwards (events keyed {@code source:event_id}, and marks); writes
- * to the counter's repartition topic, where {@link #PARTITIONER} sends each event to its key's partition
- * and each mark to every partition.
+ * <p>Reads what {@link WatermarkProcessor} forwards (events keyed {@code source:event_id}, and
+ * marks); writes to the stage's repartition topic, where {@link #PARTITIONER} sends each event to its
+ * key's partition and each mark to every partition.
  */
 final class KeyByGroup implements Processor<String, ReceivedEvent, String, CountEvent> {
 
@@ -37,12 +40,12 @@ final class KeyByGroup implements Processor<String, ReceivedEvent, String, Count
         }
     };
 
-    private final Counter counter;
+    private final CountingStage stage;
     private ProcessorContext<String, CountEvent> context;
     private int upstream;
 
-    KeyByGroup(final Counter counter) {
-        this.counter = counter;
+    KeyByGroup(final CountingStage stage) {
+        this.stage = stage;
     }
 
     @Override
@@ -53,14 +56,24 @@ final class KeyByGroup implements Processor<String, ReceivedEvent, String, Count
 
     @Override
     public void process(final Record<String, ReceivedEvent> record) {
-        if (ReorderProcessor.isProgressMark(record)) {
+        if (WatermarkProcessor.isProgressMark(record)) {
             context.forward(new Record<>(MARK_KEY, CountEvent.progress(upstream), record.timestamp()));
             return;
         }
         final Envelope event = record.value().envelope();
-        if (counter.matches(event)) {
-            context.forward(new Record<>(counter.key(event),
-                    new CountEvent(event.source(), event.eventId(), counter.delta(event), upstream), record.timestamp()));
+        List<CountEvent.Counted> counts = null;
+        for (Counter counter : stage.counters()) {
+            if (counter.matches(event)) {
+                if (counts == null) {
+                    counts = new ArrayList<>(stage.counters().size());
+                }
+                counts.add(new CountEvent.Counted(counter.name(), counter.delta(event)));
+            }
+        }
+        if (counts != null) {
+            // Counters of one stage share the group-by fields, so any of them computes the key.
+            context.forward(new Record<>(stage.counters().get(0).key(event),
+                    new CountEvent(event.source(), event.eventId(), upstream, counts), record.timestamp()));
         }
     }
 }

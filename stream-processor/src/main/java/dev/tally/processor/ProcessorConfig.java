@@ -41,12 +41,14 @@ import dev.tally.config.KafkaSettings;
  * @param streamThreads  Kafka Streams threads of this instance ({@code processor.stream_threads}, default the
  *                       number of processors the JVM sees): the topology has two stages per raw partition (dedupe
  *                       and reorder, then the counters), and one thread runs all of them one record after another
+ * @param orderedOutput  whether the processor writes {@code events.ordered} through its reorder buffer
+ *                       ({@code processor.ordered_output}, default true); counting does not need it
  */
 public record ProcessorConfig(String applicationId, Path stateDir, Duration dedupeHorizon,
                               Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
                               StoreKind stateStores, long rocksdbMemoryBytes, Duration queryHistory, Duration commitInterval, List<Counter> counters, String queryHost, int queryPort,
                               String advertisedHost, KafkaSettings kafka, int standbyReplicas, QueryAccess queryAccess,
-                              int streamThreads) {
+                              int streamThreads, boolean orderedOutput) {
 
     public static final int DEFAULT_STANDBY_REPLICAS = 1;
     /** One stream thread per processor the JVM sees. */
@@ -87,7 +89,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                            final String advertisedHost, final KafkaSettings kafka) {
         this(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance, stateStores,
                 rocksdbMemoryBytes, queryHistory, commitInterval, counters, queryHost, queryPort, advertisedHost, kafka,
-                DEFAULT_STANDBY_REPLICAS, QueryAccess.UNSET_ACCESS, DEFAULT_STREAM_THREADS);
+                DEFAULT_STANDBY_REPLICAS, QueryAccess.UNSET_ACCESS, DEFAULT_STREAM_THREADS, true);
     }
 
     /** The default window sizes of a counter that lists none. */
@@ -97,7 +99,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     private record Section(String applicationId, String stateDir, Duration dedupeHorizon,
                            Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
                            String stateStores, Long rocksdbMemoryBytes, Duration queryHistory, Duration commitInterval,
-                           List<CounterSection> counters, Integer standbyReplicas, Integer streamThreads) {
+                           List<CounterSection> counters, Integer standbyReplicas, Integer streamThreads, Boolean orderedOutput) {
     }
 
     private record CounterSection(String name, Filter filter, List<String> groupBy, List<Duration> windows, Duration grace,
@@ -115,6 +117,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     public ProcessorConfig {
         counters = List.copyOf(counters);
         dedupeHorizons = Map.copyOf(dedupeHorizons);
+        CountingStage.of(counters); // fails on group_by lists that would share a stage name
         for (Counter c : counters) {
             for (Duration size : c.windows()) {
                 if (queryHistory.compareTo(size.plus(c.grace())) < 0) {
@@ -173,7 +176,8 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                 KafkaSettings.from(file, env),
                 standbyReplicas(file, s.standbyReplicas()),
                 queryAccess(file, q),
-                streamThreads(file, s.streamThreads()));
+                streamThreads(file, s.streamThreads()),
+                s.orderedOutput() == null || s.orderedOutput());
     }
 
     private static int standbyReplicas(final ConfigFile file, final Integer value) {
@@ -221,7 +225,14 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     public ProcessorConfig withQueryAccess(final QueryAccess access) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, access, streamThreads);
+                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, access, streamThreads, orderedOutput);
+    }
+
+    /** The same settings with {@code events.ordered} written or not. */
+    public ProcessorConfig withOrderedOutput(final boolean ordered) {
+        return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
+                stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
+                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads, ordered);
     }
 
     /** The dedupe horizon of events from {@code source}. */
@@ -236,19 +247,19 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     public ProcessorConfig withKafka(final KafkaSettings newKafka) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, newKafka, standbyReplicas, queryAccess, streamThreads);
+                queryHost, queryPort, advertisedHost, newKafka, standbyReplicas, queryAccess, streamThreads, orderedOutput);
     }
 
     public ProcessorConfig withStateDir(final Path dir) {
         return new ProcessorConfig(applicationId, dir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads);
+                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads, orderedOutput);
     }
 
     /** The same settings answering queries on {@code port} (tests pick free ports up front). */
     public ProcessorConfig withQueryPort(final int port) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, port, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads);
+                queryHost, port, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads, orderedOutput);
     }
 }

@@ -3,13 +3,15 @@ package dev.tally.processor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -18,61 +20,70 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 
+import dev.tally.schemas.Envelope;
 import dev.tally.schemas.Topics;
 
 /**
- * Releases events in event-time order: each event waits in a buffer until the stage's time has
- * passed its event time plus the reorder delay, then leaves with its own timestamp, oldest first.
+ * The {@link Topics#ORDERED} branch: releases events in event-time order, each once the partition's
+ * watermark has passed its event time, with its own timestamp, oldest first (equal times: in the
+ * order they were received). The count path does not go through it (events are counted on arrival,
+ * see {@link CountingProcessor}).
  *
- * <p>Reads and forwards records keyed {@code source:event_id} with {@link ReceivedEvent} values. Owns the
- * persistent key-value store {@link StoreNames#REORDER}, keyed by (event time, receive time, id) as
- * bytes (two 8-byte big-endian times, then the UTF-8 key {@code source:event_id}), with the envelope's
- * JSON as read from {@link Topics#RAW} as value (not serialised again), so events with
- * one timestamp all survive — even a redelivery of one id that dedupe let through after its
- * horizon — and iteration order is event-time order, then arrival order. Its time is an {@link IdleClock}: the largest event time
- * seen, which follows the wall clock while no events arrive, so the last events are released even
- * when traffic stops. On a restart it starts from the newest buffered event's time. On every wall-clock
- * tick where that release time moved, it forwards a progress mark ({@link #isProgressMark}): null key and
- * value, timestamped with the release time, so each counter partition learns how far this partition has
- * got even when none of its events are for that counter partition. The store has
- * no record cache (an entry waits the reorder delay, far longer than a commit interval); an event
- * already due when it arrives is released at once and never stored.
+ * <p>Reads what {@link WatermarkProcessor} forwards (events keyed {@code source:event_id} with
+ * {@link ReceivedEvent} values, and progress marks) and forwards the events only. Its release time is
+ * the newest mark or the largest event time it has seen minus the reorder delay, whichever is later
+ * (the marks carry the idle wall-clock rule). An event already due when it arrives (later than the
+ * delay) is released at once and never stored.
+ *
+ * <p>Owns the persistent key-value store {@link StoreNames#REORDER} (record cache on), which holds
+ * the waiting events in <em>chunks</em> of up to {@link #CHUNK} in arrival order: key a chunk number,
+ * value the chunk's events (event time, receive time, key and the envelope's JSON as read from
+ * {@link Topics#RAW}, each length-prefixed). The chunk being filled is put again with every event,
+ * which the record cache turns into one changelog record per commit; a chunk is deleted once all its
+ * events left. So the buffer costs its changelog about two records per {@value #CHUNK} events, not two
+ * per event. Key {@link #RELEASED} holds the release time: every stored event at or before it has
+ * left, so a restart skips those in the chunks it reloads. A sorted copy in memory answers "what is
+ * due"; it is rebuilt from the store whenever the task starts, and the release time then starts from
+ * the newest buffered event's.
  */
 public final class ReorderProcessor implements Processor<String, ReceivedEvent, String, ReceivedEvent> {
 
-    private final Duration delay;
-    private final IdleClock clock;
-    private final InputBacklog backlog;
+    /** Events per chunk of the store. */
+    static final int CHUNK = 32;
+    /** The store key of the release time. */
+    static final long RELEASED = Long.MIN_VALUE;
+
+    /** A waiting event and the chunk it is stored in. */
+    private record Waiting(ReceivedEvent event, long chunk) {
+    }
+
+    private final long delay;
     private ProcessorContext<String, ReceivedEvent> context;
-    private KeyValueStore<Bytes, ReceivedEvent> buffer;
-    private final TreeMap<Bytes, ReceivedEvent> pending = new TreeMap<>();
+    private KeyValueStore<Long, byte[]> store;
+    private final TreeMap<Bytes, Waiting> pending = new TreeMap<>();
+    /** Per stored chunk, how many of its events still wait. */
+    private final Map<Long, Integer> waitingIn = new HashMap<>();
+    private long newestEvent = Long.MIN_VALUE;
     private long lastMark = Long.MIN_VALUE;
+    private long released = Long.MIN_VALUE;
+    private long openChunk;
+    private byte[] open = new byte[0];
+    private int openEvents;
 
-    ReorderProcessor(final Duration delay, final Duration idleAdvance) {
-        this(delay, idleAdvance, InputBacklog.NONE);
+    ReorderProcessor(final Duration delay) {
+        this.delay = delay.toMillis();
     }
 
-    ReorderProcessor(final Duration delay, final Duration idleAdvance, final InputBacklog backlog) {
-        this.delay = delay;
-        this.clock = new IdleClock(idleAdvance);
-        this.backlog = backlog;
-    }
-
-    /**
-     * @param backlog whether this instance has read a raw partition to its end: only then does a stage
-     *                that has seen no event take its partition for empty (see {@link IdleClock})
-     */
-    public static ProcessorSupplier<String, ReceivedEvent, String, ReceivedEvent> supplier(final Duration delay, final Duration idleAdvance,
-                                                                                final InputBacklog backlog, final StoreKind stores) {
+    public static ProcessorSupplier<String, ReceivedEvent, String, ReceivedEvent> supplier(final Duration delay, final StoreKind stores) {
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, ReceivedEvent, String, ReceivedEvent> get() {
-                return new ReorderProcessor(delay, idleAdvance, backlog);
+                return new ReorderProcessor(delay);
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(stores.uncachedKeyValue(StoreNames.REORDER, Serdes.Bytes(), ReceivedEvent.SERDE));
+                return Set.of(stores.keyValue(StoreNames.REORDER, Serdes.Long(), Serdes.ByteArray()));
             }
         };
     }
@@ -80,79 +91,132 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
     @Override
     public void init(final ProcessorContext<String, ReceivedEvent> context) {
         this.context = context;
-        this.buffer = context.getStateStore(StoreNames.REORDER);
-        // The store makes the buffer durable; this sorted copy answers "what is due" without a store
-        // iterator per event. Rebuilt from the (restored) store whenever the task starts.
-        try (KeyValueIterator<Bytes, ReceivedEvent> it = buffer.all()) {
-            it.forEachRemaining(entry -> pending.put(entry.key, entry.value));
-        }
-        // After a restart the stage's time is at least the newest buffered event's: without it the
-        // clock would wait for a new event, and what a crash left in the buffer of a partition that
-        // gets no more traffic would never be released.
-        if (!pending.isEmpty()) {
-            clock.restore(eventTime(pending.lastKey()), context.currentSystemTimeMs());
-        }
-        context.schedule(IdleClock.TICK, PunctuationType.WALL_CLOCK_TIME, wallNow -> {
-            if (clock.tick(wallNow, backlog.caughtUp(Topics.RAW.name(), context.taskId().partition()))) {
-                release();
+        this.store = context.getStateStore(StoreNames.REORDER);
+        final byte[] releasedAt = store.get(RELEASED);
+        released = releasedAt == null ? Long.MIN_VALUE : ByteBuffer.wrap(releasedAt).getLong();
+        long lastChunk = -1;
+        try (KeyValueIterator<Long, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                final KeyValue<Long, byte[]> chunk = it.next();
+                if (chunk.key != RELEASED) {
+                    lastChunk = Math.max(lastChunk, chunk.key);
+                    reload(chunk.key, chunk.value);
+                }
             }
-            markProgress();
-        });
-    }
-
-    /**
-     * Whether a record this stage forwards is a progress mark rather than an event: key and value null,
-     * timestamp the time up to which every event has been released. Events that arrive later than the
-     * reorder delay are the only ones that can still follow with an older time.
-     */
-    static boolean isProgressMark(final Record<?, ?> record) {
-        return record.value() == null;
-    }
-
-    /** Forwards a progress mark when the release time moved since the last one: at most one per tick. */
-    private void markProgress() {
-        if (clock.time() == Long.MIN_VALUE || releaseUpTo() <= lastMark) {
-            return;
         }
-        lastMark = releaseUpTo();
-        context.forward(new Record<>(null, null, lastMark));
+        waitingIn.entrySet().removeIf(chunk -> {
+            if (chunk.getValue() == 0) {
+                store.put(chunk.getKey(), null);
+                return true;
+            }
+            return false;
+        });
+        openChunk = lastChunk + 1;
+        if (!pending.isEmpty()) {
+            newestEvent = eventTime(pending.lastKey());
+        }
+    }
+
+    /** Puts the events of a stored chunk that had not left yet back into {@link #pending}. */
+    private void reload(final long chunk, final byte[] bytes) {
+        waitingIn.put(chunk, 0);
+        final ByteBuffer in = ByteBuffer.wrap(bytes);
+        while (in.hasRemaining()) {
+            final long eventTime = in.getLong();
+            final long receivedAt = in.getLong();
+            final String key = text(in);
+            final byte[] json = new byte[in.getInt()];
+            in.get(json);
+            if (eventTime > released) {
+                final Envelope envelope = Topics.RAW.valueSerde().deserializer().deserialize(Topics.RAW.name(), json);
+                wait(bufferKey(eventTime, receivedAt, key), new ReceivedEvent(envelope, json), chunk);
+            }
+        }
     }
 
     @Override
     public void process(final Record<String, ReceivedEvent> record) {
-        clock.observe(record.timestamp(), context.currentSystemTimeMs());
-        final Bytes key = bufferKey(record.timestamp(), record.value().envelope().receivedAt().toEpochMilli(), record.key());
-        final ReceivedEvent buffered = pending.put(key, record.value());
-        // An event already due (it came later than the reorder delay) leaves in this call: it never
-        // needs to be in the store.
-        final boolean dueNow = buffered == null && record.timestamp() <= releaseUpTo();
-        if (!dueNow) {
-            buffer.put(key, record.value());
+        if (WatermarkProcessor.isProgressMark(record)) {
+            lastMark = Math.max(lastMark, record.timestamp());
+            release();
+            return;
         }
-        release(dueNow ? key : null);
+        newestEvent = Math.max(newestEvent, record.timestamp());
+        if (record.timestamp() <= releaseUpTo() && !pending.containsKey(key(record))) {
+            // Later than the delay: it leaves at once, never stored, after whatever else is due.
+            release();
+            context.forward(record);
+            return;
+        }
+        store(record);
+        release();
     }
 
-    /** Forwards, oldest first, every buffered event whose time plus the delay has passed. */
+    /** Appends the event to the open chunk, and puts that chunk again (the record cache keeps the last put of a commit). */
+    private void store(final Record<String, ReceivedEvent> record) {
+        final byte[] key = record.key().getBytes(StandardCharsets.UTF_8);
+        final byte[] json = record.value().json();
+        final long receivedAt = record.value().envelope().receivedAt().toEpochMilli();
+        final int at = open.length;
+        open = Arrays.copyOf(open, at + 2 * Long.BYTES + 2 * Integer.BYTES + key.length + json.length);
+        ByteBuffer.wrap(open, at, open.length - at).putLong(record.timestamp()).putLong(receivedAt)
+                .putInt(key.length).put(key).putInt(json.length).put(json);
+        store.put(openChunk, open);
+        wait(bufferKey(record.timestamp(), receivedAt, record.key()), record.value(), openChunk);
+        if (++openEvents == CHUNK) {
+            openChunk++;
+            open = new byte[0];
+            openEvents = 0;
+        }
+    }
+
+    private void wait(final Bytes key, final ReceivedEvent event, final long chunk) {
+        waitingIn.merge(chunk, 1, Integer::sum);
+        final Waiting replaced = pending.put(key, new Waiting(event, chunk));
+        if (replaced != null) {
+            left(replaced.chunk()); // the same delivery again (after its dedupe horizon): it leaves once
+        }
+    }
+
+    /** Forwards, oldest first, every waiting event that is due, and notes the release time. */
     private void release() {
-        release(null);
+        final long releaseUpTo = releaseUpTo();
+        boolean any = false;
+        while (!pending.isEmpty() && eventTime(pending.firstKey()) <= releaseUpTo) {
+            final Map.Entry<Bytes, Waiting> entry = pending.pollFirstEntry();
+            final ReceivedEvent event = entry.getValue().event();
+            context.forward(new Record<>(event.key(), event, eventTime(entry.getKey())));
+            left(entry.getValue().chunk());
+            any = true;
+        }
+        if (any && releaseUpTo > released) {
+            released = releaseUpTo;
+            store.put(RELEASED, ByteBuffer.allocate(Long.BYTES).putLong(released).array());
+        }
     }
 
-    /** {@link #release()}, where the pending event {@code notStored} (if not null) was never put in the store. */
-    private void release(final Bytes notStored) {
-        final long releaseUpTo = releaseUpTo();
-        while (!pending.isEmpty() && eventTime(pending.firstKey()) <= releaseUpTo) {
-            final Map.Entry<Bytes, ReceivedEvent> entry = pending.pollFirstEntry();
-            if (!entry.getKey().equals(notStored)) {
-                // put(null) deletes without delete()'s read and deserialisation of the old value (8 % of the
-                // stream thread in a profile); the changelog gets the same tombstone.
-                buffer.put(entry.getKey(), null);
-            }
-            context.forward(new Record<>(entry.getValue().key(), entry.getValue(), eventTime(entry.getKey())));
+    /** One event of {@code chunk} left: the chunk is deleted once none waits, and a new one is opened if it was the open one. */
+    private void left(final long chunk) {
+        final int waiting = waitingIn.merge(chunk, -1, Integer::sum);
+        if (waiting > 0) {
+            return;
+        }
+        waitingIn.remove(chunk);
+        store.put(chunk, null);
+        if (chunk == openChunk) {
+            openChunk++;
+            open = new byte[0];
+            openEvents = 0;
         }
     }
 
     private long releaseUpTo() {
-        return clock.time() - delay.toMillis();
+        final long byEvents = newestEvent == Long.MIN_VALUE ? Long.MIN_VALUE : newestEvent - delay;
+        return Math.max(byEvents, lastMark);
+    }
+
+    private static Bytes key(final Record<String, ReceivedEvent> record) {
+        return bufferKey(record.timestamp(), record.value().envelope().receivedAt().toEpochMilli(), record.key());
     }
 
     static Bytes bufferKey(final long eventTime, final long receivedAt, final String id) {
@@ -163,5 +227,11 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
 
     private static long eventTime(final Bytes key) {
         return ByteBuffer.wrap(key.get()).getLong();
+    }
+
+    private static String text(final ByteBuffer in) {
+        final byte[] utf8 = new byte[in.getInt()];
+        in.get(utf8);
+        return new String(utf8, StandardCharsets.UTF_8);
     }
 }

@@ -4,35 +4,35 @@ import java.time.Duration;
 
 import dev.tally.config.Durations;
 
-/** The names of the processor's state stores; the query API reads them by these names. */
+/** The names of the processor's state stores; the query API reads them through {@link CounterState}. */
 public final class StoreNames {
 
     /** Event ids seen within the dedupe horizon: key {@code source:event_id}, value receive time. */
     public static final String DEDUPE = "dedupe";
 
+    /** Events waiting to be released to {@code events.ordered}: key (event time, receive time, id), value envelope. */
+    public static final String REORDER = "reorder";
+
     private StoreNames() {
     }
 
-    /** Windowed counts of one counter for one window size, such as {@code counts.by_type.1m}. */
-    public static String window(final Counter counter, final Duration size) {
-        return "counts." + counter.name() + "." + Durations.format(size);
+    /** One row per key of a counting stage ({@link KeyRow}), such as {@code rows.by-event_type}. */
+    static String rows(final CountingStage stage) {
+        return "rows." + stage.name();
     }
 
-    /** Event ids waiting to be released in event-time order: key (event time, id), value envelope. */
-    public static final String REORDER = "reorder";
-
-    /** The highest count each window of one size has reached, to alert only once per threshold. */
-    public static String peak(final Counter counter, final Duration size) {
-        return "peaks." + counter.name() + "." + Durations.format(size);
+    /** A counting stage's time and each upstream partition's last progress mark. */
+    static String clock(final CountingStage stage) {
+        return "clock." + stage.name();
     }
 
-    /** One counter's stage time and how far its windows were finalized. */
-    public static String clock(final Counter counter) {
-        return "clock." + counter.name();
+    /** A counting stage's open windows, in memory ({@link OpenWindows}). */
+    static String open(final CountingStage stage) {
+        return "open." + stage.name();
     }
 
-    /** All-time totals of one counter, such as {@code totals.by_type}. */
-    public static String total(final Counter counter) {
-        return "totals." + counter.name();
+    /** Closed windows of one counter and size moved out of the rows, such as {@code history.by_type.1m}. */
+    static String history(final Counter counter, final Duration size) {
+        return "history." + counter.name() + "." + Durations.format(size);
     }
 }

@@ -1,7 +1,7 @@
 package dev.tally.processor;
 
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessingContext;
 
 /**
  * Tally's own processor metrics, registered with Kafka Streams (so JMX and any metrics reporter
@@ -13,7 +13,7 @@ final class TallyMetrics {
     private TallyMetrics() {
     }
 
-    static Sensor sensor(final ProcessorContext<?, ?> context, final String step, final String operation) {
+    static Sensor sensor(final ProcessingContext context, final String step, final String operation) {
         return context.metrics().addRateTotalSensor("tally", step + "-" + context.taskId(), operation,
                 Sensor.RecordingLevel.INFO);
     }

@@ -4,10 +4,13 @@ import java.time.Duration;
 import java.util.Comparator;
 
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -19,13 +22,13 @@ import dev.tally.schemas.Topics;
  * The whole processing topology, top to bottom.
  *
  * <pre>
- *  webhooks.raw ─► dedupe ─► reorder ─┬─► events.ordered
- *   (source:event_id, Envelope,       │
- *    timestamp = event time)          ├─► [counter A] filter, key by group-by ─► repartition ─► windows + total ─┬─► counts.updates
- *                                     │                                                                 ├─► counts.final
- *                                     │                                                                 ├─► events.late
- *                                     │                                                                 └─► alerts
- *                                     └─► [counter B] …
+ *  webhooks.raw ─► dedupe ─► watermark ─┬─► reorder ─► events.ordered            (processor.ordered_output)
+ *   (source:event_id, Envelope,         │
+ *    timestamp = event time)            ├─► [stage A] key by group-by ─► repartition ─► count ─┬─► latest per key ─► counts.updates
+ *                                       │                                                       ├─► counts.final
+ *                                       │                                                       ├─► events.late
+ *                                       │                                                       └─► alerts
+ *                                       └─► [stage B] …
  * </pre>
  *
  * <ul>
@@ -34,14 +37,18 @@ import dev.tally.schemas.Topics;
  *       ({@link EventTimeExtractor}). Unreadable records go to
  *       {@link Topics#DEAD_LETTER} (configured in {@link ProcessorApp}).</li>
  *   <li>{@link DedupeProcessor} drops repeated deliveries (store {@link StoreNames#DEDUPE}).</li>
- *   <li>{@link ReorderProcessor} releases events in event-time order after the reorder delay (store
- *       {@link StoreNames#REORDER}), written to {@link Topics#ORDERED} with the envelope's JSON as read;
- *       on each wall-clock tick it also sends a progress mark (how far it has released) to the counters.</li>
- *   <li>Per counter: {@link KeyByGroup} keeps the events the counter counts, keyed by the group-by values
- *       with the event's delta as value ({@link CountEvent}, repartition topic
- *       {@code <app>-<counter>-by-key-repartition}), and sends the progress marks to every partition of it;
- *       then {@link CounterProcessor}: the windows, the total, finals, late events and alerts, with a
- *       time that waits for the slowest partition of {@link Topics#RAW}.</li>
+ *   <li>{@link WatermarkProcessor} forwards each event at once and, on wall-clock ticks, progress marks
+ *       carrying the partition's watermark.</li>
+ *   <li>{@link ReorderProcessor} (unless {@code processor.ordered_output} is false) releases events in
+ *       event-time order after the reorder delay (store {@link StoreNames#REORDER}) to
+ *       {@link Topics#ORDERED}, with the envelope's JSON as read.</li>
+ *   <li>Per {@link CountingStage} (the counters that share a {@code group_by}): {@link KeyByGroup} keeps
+ *       the events its counters count, keyed by the group-by values ({@link CountEvent}, repartition
+ *       topic {@code <app>-<stage>-by-key-repartition}), and sends the progress marks to every partition
+ *       of it; then {@link CountingProcessor} counts on arrival and closes windows by the slowest
+ *       partition's watermark. Its counts per key go through a table whose record cache keeps the
+ *       latest per group key until the commit ({@link DiscardingStore} below it keeps nothing), so
+ *       {@link Topics#COUNT_UPDATES} gets one record per changed key, counter and commit.</li>
  * </ul>
  */
 public final class TallyTopology {
@@ -54,7 +61,7 @@ public final class TallyTopology {
         return build(config, InputBacklog.NONE);
     }
 
-    /** @param backlog which raw partitions this instance has read to the end, for the reorder stages' idle clocks */
+    /** @param backlog which raw partitions this instance has read to the end, for the watermarks' idle clocks */
     public static Topology build(final ProcessorConfig config, final InputBacklog backlog) {
         final StreamsBuilder builder = new StreamsBuilder();
 
@@ -62,27 +69,40 @@ public final class TallyTopology {
                 .max(Comparator.naturalOrder())
                 .filter(h -> h.compareTo(config.dedupeHorizon()) > 0)
                 .orElse(config.dedupeHorizon());
-        final KStream<String, ReceivedEvent> ordered = builder
+        final KStream<String, ReceivedEvent> events = builder
                 .stream(Topics.RAW.name(), Consumed.with(Topics.RAW.keySerde(), ReceivedEvent.SERDE)
                         .withTimestampExtractor(new EventTimeExtractor())
                         .withName("raw"))
                 .process(DedupeProcessor.supplier(config::dedupeHorizon, longestHorizon, config.stateStores()), Named.as("dedupe"))
-                .process(ReorderProcessor.supplier(config.reorderDelay(), config.idleAdvance(), backlog, config.stateStores()), Named.as("reorder"));
+                .process(() -> new WatermarkProcessor(config.reorderDelay(), config.idleAdvance(), backlog), Named.as("watermark"));
 
-        // The envelope's JSON as read from the raw topic, unchanged: the same format, not serialised again.
-        // Not the reorder stage's progress marks (null values): they are for the counters.
-        ordered.filter((id, event) -> event != null, Named.as("ordered-events"))
-                .to(Topics.ORDERED.name(), Produced.with(Topics.ORDERED.keySerde(), ReceivedEvent.SERDE)
-                .withName("ordered-out"));
+        if (config.orderedOutput()) {
+            // The envelope's JSON as read from the raw topic, unchanged: the same format, not serialised again.
+            events.process(ReorderProcessor.supplier(config.reorderDelay(), config.stateStores()), Named.as("reorder"))
+                    .to(Topics.ORDERED.name(), Produced.with(Topics.ORDERED.keySerde(), ReceivedEvent.SERDE).withName("ordered-out"));
+        }
 
         final int upstreamPartitions = config.kafka().topics().partitions();
-        for (Counter counter : config.counters()) {
-            ordered.process(() -> new KeyByGroup(counter), Named.as(counter.name() + "-key"))
+        for (CountingStage stage : CountingStage.of(config.counters())) {
+            final String name = stage.name();
+            events.process(() -> new KeyByGroup(stage), Named.as(name + "-key"))
                     .repartition(Repartitioned.with(Serdes.String(), CountEvent.SERDE)
-                            .withStreamPartitioner(KeyByGroup.PARTITIONER).withName(counter.name() + "-by-key"))
-                    .process(CounterProcessor.supplier(counter, config.queryHistory(), upstreamPartitions, config.stateStores()),
-                            Named.as(counter.name() + "-count"))
-                    .to(Emitted.TOPIC, Produced.with(Serdes.String(), Emitted.SERDE).withName(counter.name() + "-out"));
+                            .withStreamPartitioner(KeyByGroup.PARTITIONER).withName(name + "-by-key"))
+                    .processValues(CountingProcessor.supplier(stage, config.reorderDelay(), config.queryHistory(), upstreamPartitions,
+                            config.stateStores()), Named.as(name + "-count"))
+                    .split(Named.as(name + "-"))
+                    .branch((groupKey, emitted) -> emitted.isUpdate(), Branched.withConsumer(updates -> updates
+                            .mapValues(Emitted::bundle, Named.as(name + "-bundle"))
+                            .toTable(Named.as(name + "-latest"), Materialized.<String, byte[]>as(DiscardingStore.supplier(name + "-latest"))
+                                    .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray())
+                                    .withCachingEnabled().withLoggingDisabled())
+                            .toStream(Named.as(name + "-latest-out"))
+                            .flatMap((groupKey, bundle) -> Emitted.unbundle(bundle), Named.as(name + "-unbundle"))
+                            .to(Topics.COUNT_UPDATES.name(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName(name + "-updates-out")),
+                            "updates"))
+                    .defaultBranch(Branched.withConsumer(rest -> rest
+                            .map((groupKey, emitted) -> KeyValue.pair(emitted.key(), emitted), Named.as(name + "-keyed"))
+                            .to(Emitted.TOPIC, Produced.with(Serdes.String(), Emitted.SERDE).withName(name + "-out")), "rest"));
         }
         return builder.build();
     }

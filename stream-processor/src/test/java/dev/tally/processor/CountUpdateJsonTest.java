@@ -14,6 +14,7 @@ import net.jqwik.api.Provide;
 
 import dev.tally.schemas.CountUpdate;
 import dev.tally.schemas.Json;
+import dev.tally.schemas.KeyCounts;
 
 class CountUpdateJsonTest {
 
@@ -33,21 +34,37 @@ class CountUpdateJsonTest {
         }
     }
 
+    @Property(tries = 3000)
+    void shouldWriteKeyCountsAsTheMapperDoes(@ForAll("keyCounts") final KeyCounts counts) throws Exception {
+        assertThat(new String(CountUpdateJson.write(counts), StandardCharsets.UTF_8))
+                .isEqualTo(new String(Json.MAPPER.writeValueAsBytes(counts), StandardCharsets.UTF_8));
+    }
+
     @Provide
-    Arbitrary<CountUpdate> updates() {
-        // Keys are group-by values from payloads: any text, quotes, backslashes, control characters and non-ASCII included.
-        final Arbitrary<String> text = Arbitraries.oneOf(
+    Arbitrary<KeyCounts> keyCounts() {
+        final Arbitrary<KeyCounts.Window> window = Combinators.combine(Arbitraries.of("1m", "1h", "1d", "15s"), instants(), Arbitraries.longs())
+                .as((size, start, count) -> new KeyCounts.Window(size, start, start.plusSeconds(60), count));
+        return Combinators.combine(text(), text(), Arbitraries.longs(), window.list().ofMaxSize(4)).as(KeyCounts::new);
+    }
+
+    /** Keys are group-by values from payloads: any text, quotes, backslashes, control characters and non-ASCII included. */
+    private static Arbitrary<String> text() {
+        return Arbitraries.oneOf(
                 Arbitraries.strings().ofMaxLength(12),
                 Arbitraries.strings().withChars("\"\\/\n\t\u0000\u001f\u007f\u2028éß€😀|:").ofMaxLength(6));
-        final Arbitrary<Instant> instants = Arbitraries.oneOf(
+    }
+
+    private Arbitrary<Instant> instants() {
+        return Arbitraries.oneOf(
                 bounds().map(Instant::ofEpochMilli),
                 Arbitraries.longs().between(-62_000_000_000L, 253_000_000_000L)
                         .flatMap(s -> Arbitraries.integers().between(0, 999_999_999).map(n -> Instant.ofEpochSecond(s, n))));
-        return Combinators.combine(text, text, Arbitraries.of("1m", "1h", "1d", CountUpdate.ALL_TIME), instants.injectNull(0.2),
-                        Arbitraries.longs())
-                .as((counter, key, window, start, count) -> start == null
-                        ? new CountUpdate(counter, key, CountUpdate.ALL_TIME, null, null, count)
-                        : new CountUpdate(counter, key, window, start, start.plusSeconds(60), count));
+    }
+
+    @Provide
+    Arbitrary<CountUpdate> updates() {
+        return Combinators.combine(text(), text(), Arbitraries.of("1m", "1h", "1d"), instants(), Arbitraries.longs())
+                .as((counter, key, window, start, count) -> new CountUpdate(counter, key, window, start, start.plusSeconds(60), count));
     }
 
     @Provide

@@ -5,21 +5,27 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import dev.tally.config.Durations;
 import dev.tally.schemas.Alert;
 import dev.tally.schemas.CountUpdate;
 import dev.tally.schemas.Envelope;
+import dev.tally.schemas.KeyCounts;
 import dev.tally.schemas.LateEvent;
 
 /**
  * What Tally's processor must output for a stream of deliveries, computed in plain Java with no
  * Kafka: the specification the property tests hold the real topology to. It follows stream time
- * only (no wall clock), on one partition.
+ * only (no wall clock), on one partition. Events are counted on arrival; counters with the same
+ * {@code group_by} share one time, the newest event time they counted less the reorder delay; each
+ * counted event writes its key's latest counts, for every counter its row holds (the test driver
+ * commits after every record).
  */
 final class ReferenceModel {
 
@@ -28,7 +34,7 @@ final class ReferenceModel {
     }
 
     /** Everything the topology writes, per output topic, plus the final state of the stores. */
-    record Output(List<Envelope> ordered, List<CountUpdate> updates, List<CountUpdate> finals, List<LateEvent> late,
+    record Output(List<Envelope> ordered, List<KeyCounts> updates, List<CountUpdate> finals, List<LateEvent> late,
                   List<Alert> alerts, Map<WindowId, Long> windows, Map<String, Long> totals) {
     }
 
@@ -41,15 +47,17 @@ final class ReferenceModel {
     // reorder
     private final TreeMap<String, Envelope> buffer = new TreeMap<>();
     private long reorderTime = Long.MIN_VALUE;
-    // counters
-    private final Map<String, Long> counterTime = new HashMap<>();
+    // counters, by stage
+    private final List<CountingStage> stages;
+    private final Map<String, Long> stageTime = new HashMap<>();
+    private final Map<String, Set<String>> rowSections = new HashMap<>();
     private final Map<String, Long> finalizedUpTo = new HashMap<>();
     private final Map<WindowId, Long> windows = new LinkedHashMap<>();
     private final Map<WindowId, Long> peaks = new HashMap<>();
     private final Map<String, Long> totals = new TreeMap<>();
 
     private final List<Envelope> ordered = new ArrayList<>();
-    private final List<CountUpdate> updates = new ArrayList<>();
+    private final List<KeyCounts> updates = new ArrayList<>();
     private final List<CountUpdate> finals = new ArrayList<>();
     private final List<LateEvent> late = new ArrayList<>();
     private final List<Alert> alerts = new ArrayList<>();
@@ -60,6 +68,7 @@ final class ReferenceModel {
                 .max(Comparator.naturalOrder())
                 .filter(h -> h.compareTo(config.dedupeHorizon()) > 0)
                 .orElse(config.dedupeHorizon()).toMillis();
+        this.stages = CountingStage.of(config.counters());
     }
 
     static Output run(final ProcessorConfig config, final List<Envelope> deliveries) {
@@ -76,7 +85,10 @@ final class ReferenceModel {
         buffer.put(bufferKey(event), event);
         final long releaseUpTo = reorderTime - config.reorderDelay().toMillis();
         while (!buffer.isEmpty() && buffer.firstEntry().getValue().eventTime().toEpochMilli() <= releaseUpTo) {
-            release(buffer.pollFirstEntry().getValue());
+            ordered.add(buffer.pollFirstEntry().getValue());
+        }
+        for (CountingStage stage : stages) {
+            count(stage, event);
         }
     }
 
@@ -100,19 +112,32 @@ final class ReferenceModel {
         return "%020d|%020d|%s".formatted(e.eventTime().toEpochMilli(), e.receivedAt().toEpochMilli(), e.key());
     }
 
-    private void release(final Envelope event) {
-        ordered.add(event);
-        for (Counter counter : config.counters()) {
-            if (counter.matches(event)) {
-                count(counter, counter.key(event), event, counter.delta(event));
-            }
+    /** Counts {@code event} in every counter of the stage that counts it, then closes what the stage's time passed. */
+    private void count(final CountingStage stage, final Envelope event) {
+        final List<Counter> counting = stage.counters().stream().filter(c -> c.matches(event)).toList();
+        if (counting.isEmpty()) {
+            return;
+        }
+        final long ts = event.eventTime().toEpochMilli();
+        final long time = Math.max(stageTime.getOrDefault(stage.name(), Long.MIN_VALUE), ts - config.reorderDelay().toMillis());
+        stageTime.put(stage.name(), time);
+        final String key = counting.get(0).key(event);
+        final Set<String> counted = rowSections.computeIfAbsent(stage.name() + "|" + key, k -> new LinkedHashSet<>());
+        for (Counter counter : counting) {
+            count(counter, key, event, counter.delta(event), time);
+            counted.add(counter.name());
+        }
+        // The latest counts of every counter the key's row holds, in the order they first counted it.
+        for (String name : counted) {
+            updates.add(new KeyCounts(name, key, totals.get(name + "|" + key), openWindows(stage.counter(name), key, time)));
+        }
+        for (Counter counter : stage.counters()) {
+            closeWindows(counter, time - counter.grace().toMillis());
         }
     }
 
-    private void count(final Counter counter, final String key, final Envelope event, final long delta) {
+    private void count(final Counter counter, final String key, final Envelope event, final long delta, final long time) {
         final long ts = event.eventTime().toEpochMilli();
-        final long time = Math.max(counterTime.getOrDefault(counter.name(), Long.MIN_VALUE), ts);
-        counterTime.put(counter.name(), time);
         final long grace = counter.grace().toMillis();
         for (Duration sizeDuration : counter.windows()) {
             final long size = sizeDuration.toMillis();
@@ -127,8 +152,22 @@ final class ReferenceModel {
         final String totalKey = counter.name() + "|" + key;
         final long total = totals.getOrDefault(totalKey, 0L) + delta;
         totals.put(totalKey, total);
-        updates.add(new CountUpdate(counter.name(), key, CountUpdate.ALL_TIME, null, null, total));
-        closeWindows(counter, time - grace);
+    }
+
+    /** The key's windows of the counter that are open at {@code time}: by size in the counter's order, oldest first. */
+    private List<KeyCounts.Window> openWindows(final Counter counter, final String key, final long time) {
+        final List<KeyCounts.Window> open = new ArrayList<>();
+        for (Duration sizeDuration : counter.windows()) {
+            final String window = Durations.format(sizeDuration);
+            final long size = sizeDuration.toMillis();
+            windows.entrySet().stream()
+                    .filter(e -> e.getKey().counter().equals(counter.name()) && e.getKey().key().equals(key)
+                            && e.getKey().window().equals(window) && e.getKey().start() + size + counter.grace().toMillis() > time)
+                    .sorted(Comparator.comparingLong(e -> e.getKey().start()))
+                    .forEach(e -> open.add(new KeyCounts.Window(window, Instant.ofEpochMilli(e.getKey().start()),
+                            Instant.ofEpochMilli(e.getKey().start() + size), e.getValue())));
+        }
+        return open;
     }
 
     private void countIn(final Counter counter, final String key, final Envelope event, final long delta, final long time,
@@ -142,7 +181,6 @@ final class ReferenceModel {
         final WindowId id = new WindowId(counter.name(), key, window, start);
         final long count = windows.getOrDefault(id, 0L) + delta;
         windows.put(id, count);
-        updates.add(new CountUpdate(counter.name(), key, window, Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size), count));
         final long peak = peaks.getOrDefault(id, 0L);
         if (count > peak) {
             peaks.put(id, count);

@@ -15,9 +15,6 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +26,7 @@ import dev.tally.schemas.Alert;
 import dev.tally.schemas.CountUpdate;
 import dev.tally.schemas.Envelope;
 import dev.tally.schemas.Json;
+import dev.tally.schemas.KeyCounts;
 import dev.tally.schemas.LateEvent;
 import dev.tally.schemas.TopicSettings;
 import dev.tally.schemas.Topics;
@@ -46,18 +44,27 @@ class TallyTopologyTest {
 
     private TopologyTestDriver driver;
     private TestInputTopic<String, Envelope> raw;
+    private ProcessorConfig config;
 
     private void start(final Counter... counters) {
         start(Map.of(), counters);
     }
 
     private void start(final Map<String, Duration> horizons, final Counter... counters) {
-        final ProcessorConfig config = new ProcessorConfig("test", stateDir, Duration.ofHours(24), horizons,
+        start(config(horizons, counters));
+    }
+
+    private void start(final ProcessorConfig processorConfig) {
+        config = processorConfig;
+        driver = new TopologyTestDriver(TallyTopology.build(config), ProcessorApp.streamsProperties(config), T0);
+        raw = driver.createInputTopic(Topics.RAW.name(), Topics.RAW.keySerde().serializer(), Topics.RAW.valueSerde().serializer());
+    }
+
+    private ProcessorConfig config(final Map<String, Duration> horizons, final Counter... counters) {
+        return new ProcessorConfig("test", stateDir, Duration.ofHours(24), horizons,
                 Duration.ofSeconds(5), Duration.ofSeconds(3), StoreKind.ROCKSDB, 64L << 20, Duration.ofDays(7), Duration.ofMillis(100),
                 List.of(counters), "127.0.0.1", 0, "127.0.0.1",
                 new KafkaSettings(Map.of("bootstrap.servers", "unused:9092"), new TopicSettings(1, (short) 1, 1)));
-        driver = new TopologyTestDriver(TallyTopology.build(config), ProcessorApp.streamsProperties(config), T0);
-        raw = driver.createInputTopic(Topics.RAW.name(), Topics.RAW.keySerde().serializer(), Topics.RAW.valueSerde().serializer());
     }
 
     @AfterEach
@@ -146,17 +153,70 @@ class TallyTopologyTest {
     }
 
     @Test
-    void shouldWriteEachCountChangeToTheUpdatesTopic() {
+    void shouldWriteEachChangedKeysLatestCountsToTheUpdatesTopic() {
         start(BY_TYPE);
         send(event("e1", "push", T0.plusSeconds(1)), T0);
         send(event("e2", "push", T0.plusSeconds(2)), T0);
+
+        // The test driver commits after every input record, so each event's counts are the latest of a commit.
+        final List<TestRecord<String, KeyCounts>> out = output(Topics.COUNT_UPDATES);
+        assertThat(out).extracting(TestRecord::getKey).containsOnly("by_type|push");
+        assertThat(out).extracting(TestRecord::value).containsExactly(
+                new KeyCounts("by_type", "push", 1, List.of(new KeyCounts.Window("1m", T0, T0.plusSeconds(60), 1),
+                        new KeyCounts.Window("1h", T0, T0.plusSeconds(3600), 1))),
+                new KeyCounts("by_type", "push", 2, List.of(new KeyCounts.Window("1m", T0, T0.plusSeconds(60), 2),
+                        new KeyCounts.Window("1h", T0, T0.plusSeconds(3600), 2))));
+    }
+
+    @Test
+    void shouldCountAnEventOnArrivalWithoutWaitingForTheReorderDelay() {
+        start(BY_TYPE);
+        send(event("e1", "push", T0.plusSeconds(1)), T0);
+
+        assertThat(total(BY_TYPE, "push")).isEqualTo(1L);
+        assertThat(windowCount(BY_TYPE, ONE_MINUTE, "push", T0)).isEqualTo(1L);
+        assertThat(output(Topics.ORDERED)).as("the ordered branch still waits out the delay").isEmpty();
+    }
+
+    @Test
+    void shouldLeaveClosedWindowsOutOfTheUpdatesAndListThemOnceInTheFinals() {
+        start(BY_TYPE);
+        send(event("a", "push", T0.plusSeconds(10)), T0);
+        send(event("b", "push", T0.plusSeconds(130)), T0);   // time 125 s: the first minute closed at 90 s
+
+        final List<KeyCounts> out = output(Topics.COUNT_UPDATES).stream().map(TestRecord::value).toList();
+        assertThat(out.get(out.size() - 1).windows()).containsExactly(
+                new KeyCounts.Window("1m", T0.plusSeconds(120), T0.plusSeconds(180), 1),
+                new KeyCounts.Window("1h", T0, T0.plusSeconds(3600), 2));
+        assertThat(output(Topics.COUNT_FINAL)).extracting(TestRecord::value)
+                .containsExactly(new CountUpdate("by_type", "push", "1m", T0, T0.plusSeconds(60), 1L));
+    }
+
+    @Test
+    void shouldCountCountersWithTheSameGroupByInOneStage() {
+        final Counter pushes = new Counter("pushes", Set.of(), Set.of("push"), List.of("event_type"), List.of(ONE_MINUTE), Duration.ZERO);
+        start(BY_TYPE, pushes);
+        send(event("e1", "push", T0), T0);
+        send(event("e2", "pull", T0), T0);
+
+        assertThat(CountingStage.of(config.counters())).singleElement().extracting(CountingStage::name).isEqualTo("by-event_type");
+        assertThat(driver.producedTopicNames()).contains("test-by-event_type-by-key-repartition");
+        assertThat(total(BY_TYPE, "push")).isEqualTo(1L);
+        assertThat(total(BY_TYPE, "pull")).isEqualTo(1L);
+        assertThat(total(pushes, "push")).isEqualTo(1L);
+        assertThat(total(pushes, "pull")).isZero();
+        assertThat(windowCount(pushes, ONE_MINUTE, "push", T0)).isEqualTo(1L);
+    }
+
+    @Test
+    void shouldWriteNoOrderedTopicWhenOrderedOutputIsOff() {
+        start(config(Map.of(), BY_TYPE).withOrderedOutput(false));
+        send(event("a", "push", T0), T0);
+        send(event("b", "push", T0.plusSeconds(60)), T0);
         drain();
 
-        final List<CountUpdate> out = output(Topics.COUNT_UPDATES).stream().map(TestRecord::value).toList();
-        assertThat(out).containsSubsequence(
-                new CountUpdate("by_type", "push", "1m", T0, T0.plusSeconds(60), 1L),
-                new CountUpdate("by_type", "push", "1m", T0, T0.plusSeconds(60), 2L));
-        assertThat(out).contains(new CountUpdate("by_type", "push", "all", null, null, 2L));
+        assertThat(driver.producedTopicNames()).doesNotContain(Topics.ORDERED.name());
+        assertThat(total(BY_TYPE, "push")).isEqualTo(2L);
     }
 
     @Test
@@ -345,14 +405,10 @@ class TallyTopologyTest {
     }
 
     private Long windowCount(final Counter counter, final Duration size, final String key, final Instant windowStart) {
-        final WindowStore<String, Long> store = driver.getWindowStore(StoreNames.window(counter, size));
-        try (WindowStoreIterator<Long> it = store.fetch(key, windowStart, windowStart)) {
-            return it.hasNext() ? it.next().value : null;
-        }
+        return DriverStores.windowCount(driver, config, counter, size, key, windowStart);
     }
 
-    private Long total(final Counter counter, final String key) {
-        final KeyValueStore<String, Long> store = driver.getKeyValueStore(StoreNames.total(counter));
-        return store.get(key);
+    private long total(final Counter counter, final String key) {
+        return DriverStores.total(driver, config, counter, key);
     }
 }

@@ -44,6 +44,7 @@ import dev.tally.schemas.Alert;
 import dev.tally.schemas.CountUpdate;
 import dev.tally.schemas.Envelope;
 import dev.tally.schemas.Json;
+import dev.tally.schemas.KeyCounts;
 import dev.tally.schemas.LateEvent;
 import dev.tally.schemas.TopicSettings;
 import dev.tally.schemas.Topics;
@@ -86,9 +87,9 @@ class TopologyMatchesModelTest {
             deliveries.forEach(d -> raw.pipeInput(d.key(), d, d.receivedAt()));
 
             assertThat(read(driver, Topics.ORDERED)).as("events.ordered").containsExactlyElementsOf(expected.ordered());
-            // Each counter is its own sub-topology: the order within a counter is defined, not across counters.
-            assertThat(byCounter(read(driver, Topics.COUNT_UPDATES), CountUpdate::counter)).as("counts.updates")
-                    .isEqualTo(byCounter(expected.updates(), CountUpdate::counter));
+            // Each stage is its own sub-topology: the order within a counter is defined, not across counters.
+            assertThat(byCounter(read(driver, Topics.COUNT_UPDATES), KeyCounts::counter)).as("counts.updates")
+                    .isEqualTo(byCounter(expected.updates(), KeyCounts::counter));
             final List<CountUpdate> finals = read(driver, Topics.COUNT_FINAL);
             assertThat(finals).as("one final per window").doesNotHaveDuplicates();
             assertThat(finals).as("counts.final").containsExactlyInAnyOrderElementsOf(expected.finals());
@@ -96,8 +97,8 @@ class TopologyMatchesModelTest {
                     LateEvent::counter)).as("events.late").isEqualTo(byCounter(expected.late(), LateEvent::counter));
             assertThat(byCounter(read(driver, Topics.ALERTS), Alert::counter)).as("alerts")
                     .isEqualTo(byCounter(expected.alerts(), Alert::counter));
-            assertThat(windowStores(driver)).as("window stores").isEqualTo(expected.windows());
-            assertThat(totalStores(driver)).as("total stores").isEqualTo(expected.totals());
+            assertThat(windowStores(driver)).as("windows in the rows and history stores").isEqualTo(expected.windows());
+            assertThat(totals(driver)).as("totals in the rows").isEqualTo(expected.totals());
         } finally {
             deleteRecursively(stateDir);
         }
@@ -176,14 +177,26 @@ class TopologyMatchesModelTest {
 
     private static Map<ReferenceModel.WindowId, Long> windowStores(final TopologyTestDriver driver) {
         final Map<ReferenceModel.WindowId, Long> all = new HashMap<>();
+        for (CountingStage stage : CountingStage.of(CONFIG.counters())) {
+            final KeyValueStore<String, KeyRow> rows = driver.getKeyValueStore(StoreNames.rows(stage));
+            try (KeyValueIterator<String, KeyRow> it = rows.all()) {
+                it.forEachRemaining(e -> e.value.sections.forEach(section -> section.sizes.forEach(w -> {
+                    for (int k = 0; k < w.n; k++) {
+                        all.put(new ReferenceModel.WindowId(section.counter, e.key, Durations.format(Duration.ofMillis(w.size)),
+                                w.starts[k]), w.counts[k]);
+                    }
+                })));
+            }
+        }
         for (Counter counter : CONFIG.counters()) {
             for (Duration size : counter.windows()) {
-                final WindowStore<String, Long> store = driver.getWindowStore(StoreNames.window(counter, size));
+                final WindowStore<String, Long> store = driver.getWindowStore(StoreNames.history(counter, size));
                 try (KeyValueIterator<Windowed<String>, Long> it = store.all()) {
                     while (it.hasNext()) {
                         final KeyValue<Windowed<String>, Long> e = it.next();
-                        all.put(new ReferenceModel.WindowId(counter.name(), e.key.key(), Durations.format(size),
-                                e.key.window().start()), e.value);
+                        final ReferenceModel.WindowId id = new ReferenceModel.WindowId(counter.name(), e.key.key(),
+                                Durations.format(size), e.key.window().start());
+                        assertThat(all.put(id, e.value)).as("a window is in its row or in the history, not both: " + id).isNull();
                     }
                 }
             }
@@ -191,12 +204,12 @@ class TopologyMatchesModelTest {
         return all;
     }
 
-    private static Map<String, Long> totalStores(final TopologyTestDriver driver) {
+    private static Map<String, Long> totals(final TopologyTestDriver driver) {
         final Map<String, Long> all = new HashMap<>();
-        for (Counter counter : CONFIG.counters()) {
-            final KeyValueStore<String, Long> store = driver.getKeyValueStore(StoreNames.total(counter));
-            try (KeyValueIterator<String, Long> it = store.all()) {
-                it.forEachRemaining(e -> all.put(counter.name() + "|" + e.key, e.value));
+        for (CountingStage stage : CountingStage.of(CONFIG.counters())) {
+            final KeyValueStore<String, KeyRow> rows = driver.getKeyValueStore(StoreNames.rows(stage));
+            try (KeyValueIterator<String, KeyRow> it = rows.all()) {
+                it.forEachRemaining(e -> e.value.sections.forEach(section -> all.put(section.counter + "|" + e.key, section.total)));
             }
         }
         return all;

@@ -1,0 +1,358 @@
+package dev.tally.processor;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.ProcessingContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.WindowStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tally.config.Durations;
+import dev.tally.schemas.Alert;
+import dev.tally.schemas.CountUpdate;
+import dev.tally.schemas.KeyCounts;
+import dev.tally.schemas.LateEvent;
+import dev.tally.schemas.Topics;
+
+/**
+ * One {@link CountingStage}: the windows and all-time totals of every counter of the stage, counted
+ * on arrival, closed by the watermark.
+ *
+ * <p>Reads records keyed by group key with {@link CountEvent} values, timestamped with the event
+ * time, and the watermark's progress marks. An event adds its delta to its key's total and, for each
+ * window size, to its window — unless that window has closed (end + grace at or before the stage's
+ * time): then it is emitted to {@link Topics#LATE} instead. Each counted event emits the key's
+ * counters' {@link KeyCounts} (coalesced downstream to the latest per key and commit), and an {@link Alert} to
+ * {@link Topics#ALERTS} when a window's count first reaches a threshold. When the stage's time passes
+ * a window's close, its count is emitted once to {@link Topics#COUNT_FINAL}.
+ *
+ * <p>The stage's time is the slowest upstream partition's watermark: per partition of
+ * {@link Topics#RAW}, the newest progress mark from it, or an event's time minus the reorder delay
+ * (that partition's watermark had passed it when the event left); the minimum of those, never moving
+ * back. So no window closes while some partition may still send events within the reorder delay,
+ * also when the partitions are worked off unevenly (a replay, a backlog, one instance restoring).
+ * Idle partitions move by their marks, which follow the wall clock ({@link IdleClock}). The time is
+ * persisted with every window that closes: a restart may take it back to the last window close,
+ * never further, so a window whose final was emitted never reopens.
+ *
+ * <p>A value processor: everything it emits keeps the input's key (the group key, or a mark's), and
+ * {@link Emitted#key()} carries the key each record gets on its topic; so the coalescing table
+ * downstream needs no repartition topic of its own.
+ *
+ * <p>Owns the stores of {@link CounterState}: the rows ({@link KeyRow}, one per key, record cache
+ * on), the clock (the stage's time and each upstream partition's last mark), each counter's and
+ * size's history of closed windows moved out of the rows, and {@link OpenWindows} (in memory).
+ */
+public final class CountingProcessor implements FixedKeyProcessor<String, CountEvent, Emitted> {
+
+    /** Where the stage's records go: forwarded in the topology, collected in tests. */
+    interface Out {
+        void emit(Emitted emitted, long timestamp);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(CountingProcessor.class);
+
+    private final CountingStage stage;
+    private final long delay;
+    private final long queryHistory;
+    /** Per upstream partition, how far its watermark has got. */
+    private final long[] upstream;
+    private long time = Long.MIN_VALUE;
+    private boolean warnedPartitions;
+    private Out out;
+    private FixedKeyRecord<String, CountEvent> current;
+    private KeyValueStore<String, KeyRow> rows;
+    private KeyValueStore<String, Long> clock;
+    private OpenWindows open;
+    private final Map<String, Map<Long, WindowStore<String, Long>>> history = new HashMap<>();
+    private Sensor late;
+
+    CountingProcessor(final CountingStage stage, final Duration reorderDelay, final Duration queryHistory, final int upstreamPartitions) {
+        this.stage = stage;
+        this.delay = reorderDelay.toMillis();
+        this.queryHistory = queryHistory.toMillis();
+        this.upstream = new long[upstreamPartitions];
+    }
+
+    /** @param upstreamPartitions the partitions of {@code webhooks.raw}: the stage's time waits for each of them */
+    public static FixedKeyProcessorSupplier<String, CountEvent, Emitted> supplier(final CountingStage stage, final Duration reorderDelay,
+                                                                                  final Duration queryHistory,
+                                                                                  final int upstreamPartitions, final StoreKind kind) {
+        return new FixedKeyProcessorSupplier<>() {
+            @Override
+            public FixedKeyProcessor<String, CountEvent, Emitted> get() {
+                return new CountingProcessor(stage, reorderDelay, queryHistory, upstreamPartitions);
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                final Set<StoreBuilder<?>> stores = new HashSet<>();
+                stores.add(kind.keyValue(StoreNames.rows(stage), Serdes.String(), KeyRow.SERDE));
+                stores.add(kind.keyValue(StoreNames.clock(stage), Serdes.String(), Serdes.Long()));
+                stores.add(OpenWindows.builder(StoreNames.open(stage)));
+                for (Counter counter : stage.counters()) {
+                    for (Duration size : counter.windows()) {
+                        stores.add(kind.uncachedWindow(StoreNames.history(counter, size), queryHistory, size, Serdes.String(), Serdes.Long()));
+                    }
+                }
+                return stores;
+            }
+        };
+    }
+
+    @Override
+    public void init(final FixedKeyProcessorContext<String, Emitted> context) {
+        init(context, (emitted, timestamp) -> context.forward(current.withValue(emitted).withTimestamp(timestamp)));
+    }
+
+    /** Opens the stores of {@code context}; records go to {@code out}. */
+    void init(final ProcessingContext context, final Out out) {
+        this.out = out;
+        rows = context.getStateStore(StoreNames.rows(stage));
+        clock = context.getStateStore(StoreNames.clock(stage));
+        open = context.getStateStore(StoreNames.open(stage));
+        for (Counter counter : stage.counters()) {
+            final Map<Long, WindowStore<String, Long>> sizes = new HashMap<>();
+            for (Duration size : counter.windows()) {
+                sizes.put(size.toMillis(), context.getStateStore(StoreNames.history(counter, size)));
+            }
+            history.put(counter.name(), sizes);
+        }
+        late = TallyMetrics.sensor(context, "stage-" + stage.name(), "late");
+        final Long persisted = clock.get(CounterState.TIME);
+        time = persisted == null ? Long.MIN_VALUE : persisted;
+        for (int p = 0; p < upstream.length; p++) {
+            final Long mark = clock.get(CounterState.UPSTREAM + p);
+            upstream[p] = mark == null ? Long.MIN_VALUE : mark;
+        }
+        rebuildOpenWindows();
+    }
+
+    /** Puts every window of the rows that is still open into {@link #open}. */
+    private void rebuildOpenWindows() {
+        open.rebuild(time);
+        try (KeyValueIterator<String, KeyRow> it = rows.all()) {
+            while (it.hasNext()) {
+                final KeyValue<String, KeyRow> entry = it.next();
+                for (KeyRow.Section section : entry.value.sections) {
+                    final Counter counter = stage.counter(section.counter);
+                    if (counter == null) {
+                        continue;
+                    }
+                    for (KeyRow.Windows w : section.sizes) {
+                        for (int k = 0; k < w.n; k++) {
+                            final long closeAt = w.starts[k] + w.size + counter.grace().toMillis();
+                            if (closeAt > time) {
+                                open.put(new OpenWindows.WindowId(counter.name(), w.size, w.starts[k]), closeAt, entry.key, w.counts[k]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void process(final FixedKeyRecord<String, CountEvent> record) {
+        current = record;
+        process(record.key(), record.value(), record.timestamp());
+    }
+
+    /** Counts one event, or takes in one progress mark. */
+    void process(final String key, final CountEvent event, final long eventTime) {
+        if (event.isProgress()) {
+            if (advance(event.upstream(), eventTime)) {
+                clock.put(CounterState.UPSTREAM + event.upstream(), eventTime);
+                closeWindows();
+            }
+            return;
+        }
+        // When the event left its partition, that partition's watermark had passed its time minus the delay.
+        advance(event.upstream(), eventTime - delay);
+
+        final KeyRow stored = rows.get(key);
+        final KeyRow row = stored == null ? new KeyRow() : stored;
+        for (CountEvent.Counted counted : event.counts()) {
+            final Counter counter = stage.counter(counted.counter());
+            if (counter == null) {
+                continue; // written before the counter was removed from the configuration
+            }
+            final KeyRow.Section section = row.section(counter.name());
+            section.total += counted.delta();
+            for (Duration sizeDuration : counter.windows()) {
+                final long size = sizeDuration.toMillis();
+                final KeyRow.Windows windows = section.windows(size);
+                for (long start : counter.windowStarts(eventTime, size)) {
+                    count(counter, key, windows, start, counted.delta(), event, eventTime);
+                }
+            }
+        }
+        tidy(key, row);
+        rows.put(key, row);
+        // Every counter of the row, not only those this event changed: only the latest of a key's records in a
+        // commit is written, and it must hold whatever changed earlier in the commit too.
+        final List<KeyCounts> latest = new ArrayList<>(row.sections.size());
+        for (KeyRow.Section section : row.sections) {
+            final Counter counter = stage.counter(section.counter);
+            latest.add(new KeyCounts(counter.name(), key, section.total, openWindows(counter, section)));
+        }
+        out.emit(new Emitted(Topics.COUNT_UPDATES.name(), key, latest), eventTime);
+        closeWindows();
+    }
+
+    /**
+     * Partition {@code partition}'s watermark has got to {@code watermark}; the stage's time moves to
+     * the slowest partition's.
+     *
+     * @return whether the partition's watermark moved
+     */
+    private boolean advance(final int partition, final long watermark) {
+        if (partition < 0 || partition >= upstream.length) {
+            if (!warnedPartitions) {
+                warnedPartitions = true;
+                LOG.warn("stage {}: a record from upstream partition {}, but the processor was built for {} partitions "
+                        + "of {}; kafka.topics.partitions must match the topic", stage.name(), partition, upstream.length, Topics.RAW.name());
+            }
+            return false;
+        }
+        if (watermark <= upstream[partition]) {
+            return false;
+        }
+        upstream[partition] = watermark;
+        long slowest = Long.MAX_VALUE;
+        for (long t : upstream) {
+            slowest = Math.min(slowest, t);
+        }
+        time = Math.max(time, slowest);
+        return true;
+    }
+
+    /** Counts the event in one window, or reports it late if that window has closed. */
+    private void count(final Counter counter, final String key, final KeyRow.Windows windows, final long start, final long delta,
+                       final CountEvent event, final long eventTime) {
+        final long end = start + windows.size;
+        final long closesAt = end + counter.grace().toMillis();
+        if (closesAt <= time) {
+            late.record();
+            final LateEvent missed = new LateEvent(counter.name(), key, Durations.format(Duration.ofMillis(windows.size)),
+                    Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), Instant.ofEpochMilli(closesAt), Instant.ofEpochMilli(time),
+                    event.source(), event.eventId(), Instant.ofEpochMilli(eventTime),
+                    "window closed at " + Instant.ofEpochMilli(closesAt) + " (end + grace " + Durations.format(counter.grace())
+                            + "); the processor's time was " + Instant.ofEpochMilli(time));
+            out.emit(new Emitted(Topics.LATE.name(), event.source() + ":" + event.eventId(), missed), eventTime);
+            return;
+        }
+        final int found = windows.find(start);
+        final int at = found >= 0 ? found : windows.insert(found, start);
+        final long count = windows.counts[at] + delta;
+        windows.counts[at] = count;
+        open.put(new OpenWindows.WindowId(counter.name(), windows.size, start), closesAt, key, count);
+        final long peak = windows.peaks[at];
+        if (count > peak) {
+            windows.peaks[at] = count;
+            for (long threshold : counter.thresholds()) {
+                if (peak < threshold && threshold <= count) {
+                    final Alert alert = new Alert(counter.name(), key, Durations.format(Duration.ofMillis(windows.size)),
+                            Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), threshold, count, event.eventId(),
+                            Instant.ofEpochMilli(eventTime));
+                    out.emit(new Emitted(Topics.ALERTS.name(), alert.topicKey(), alert), eventTime);
+                }
+            }
+        }
+    }
+
+    /** The counter's windows of the row that are still open, by size in the counter's order. */
+    private List<KeyCounts.Window> openWindows(final Counter counter, final KeyRow.Section section) {
+        final List<KeyCounts.Window> windows = new ArrayList<>(counter.windows().size() + 1);
+        for (Duration sizeDuration : counter.windows()) {
+            final KeyRow.Windows w = section.find(sizeDuration.toMillis());
+            if (w == null) {
+                continue;
+            }
+            for (int k = 0; k < w.n; k++) {
+                if (w.starts[k] + w.size + counter.grace().toMillis() > time) {
+                    windows.add(new KeyCounts.Window(CounterState.spelled(sizeDuration), Instant.ofEpochMilli(w.starts[k]),
+                            Instant.ofEpochMilli(w.starts[k] + w.size), w.counts[k]));
+                }
+            }
+        }
+        return windows;
+    }
+
+    /**
+     * Before a row is written: drops what fell out of the query history and the sections of counters
+     * or sizes no longer configured, and moves the oldest closed windows beyond
+     * {@link KeyRow#KEEP_CLOSED} per size to the history store.
+     */
+    private void tidy(final String key, final KeyRow row) {
+        row.sections.removeIf(s -> stage.counter(s.counter) == null);
+        for (KeyRow.Section section : row.sections) {
+            final Counter counter = stage.counter(section.counter);
+            section.sizes.removeIf(w -> !history.get(counter.name()).containsKey(w.size));
+            if (time == Long.MIN_VALUE) {
+                continue;
+            }
+            for (KeyRow.Windows w : section.sizes) {
+                int expired = 0;
+                while (expired < w.n && w.starts[expired] + w.size <= time - queryHistory) {
+                    expired++;
+                }
+                int closed = expired;
+                while (closed < w.n && w.starts[closed] + w.size + counter.grace().toMillis() <= time) {
+                    closed++;
+                }
+                int drop = expired;
+                if (closed - expired > KeyRow.KEEP_CLOSED) {
+                    final int move = closed - expired - KeyRow.KEEP_CLOSED / 2;
+                    final WindowStore<String, Long> store = history.get(counter.name()).get(w.size);
+                    for (int k = expired; k < expired + move; k++) {
+                        store.put(key, w.counts[k], w.starts[k]);
+                    }
+                    drop += move;
+                }
+                if (drop > 0) {
+                    w.dropFirst(drop);
+                }
+            }
+        }
+    }
+
+    /** Emits, once, the final count of every key of every window that closed since the last call. */
+    private void closeWindows() {
+        if (time == Long.MIN_VALUE) {
+            return; // some upstream partition has not been heard from yet
+        }
+        final List<OpenWindows.Board> closed = open.closeUpTo(time);
+        if (closed.isEmpty()) {
+            return;
+        }
+        for (OpenWindows.Board board : closed) {
+            final OpenWindows.WindowId id = board.id;
+            final String window = CounterState.spelled(Duration.ofMillis(id.size()));
+            final Instant start = Instant.ofEpochMilli(id.start());
+            final Instant end = Instant.ofEpochMilli(id.start() + id.size());
+            board.forEach((key, count) -> {
+                final CountUpdate fin = new CountUpdate(id.counter(), key, window, start, end, count);
+                out.emit(new Emitted(Topics.COUNT_FINAL.name(), fin.topicKey(), fin), end.toEpochMilli() - 1);
+            });
+        }
+        clock.put(CounterState.TIME, time);
+    }
+}

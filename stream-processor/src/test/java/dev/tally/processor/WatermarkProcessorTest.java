@@ -1,0 +1,133 @@
+package dev.tally.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.apache.kafka.streams.processor.Punctuator;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.Test;
+
+import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Topics;
+
+/**
+ * A raw partition's watermark: every event forwarded at once, and on wall-clock ticks a progress mark
+ * with the newest event time less the reorder delay, following the wall clock once the partition is
+ * idle or read to its end without an event.
+ */
+class WatermarkProcessorTest {
+
+    private static final Duration DELAY = Duration.ofSeconds(5);
+    private static final Duration IDLE_ADVANCE = Duration.ofSeconds(2);
+    private static final long T0 = Instant.parse("2026-11-22T10:00:00Z").toEpochMilli();
+
+    @Test
+    void shouldForwardEveryEventAtOnce() {
+        final MockProcessorContext<String, ReceivedEvent> context = context(T0);
+        final WatermarkProcessor stage = start(context, InputBacklog.NONE);
+        stage.process(record("b", T0 + 200));
+        stage.process(record("a", T0 + 100));
+        assertThat(context.forwarded()).extracting(f -> f.record().value().envelope().eventId()).containsExactly("b", "a");
+    }
+
+    @Test
+    void shouldMarkTheWatermarkOnTicksWhereItMoved() {
+        final MockProcessorContext<String, ReceivedEvent> context = context(T0);
+        final WatermarkProcessor stage = start(context, InputBacklog.NONE);
+        final Punctuator tick = tick(context);
+        stage.process(record("a", T0 + 10_000));
+        tick.punctuate(T0);
+        tick.punctuate(T0 + 500);                   // nothing moved since the last mark
+        stage.process(record("b", T0 + 12_000));
+        tick.punctuate(T0 + 1_000);
+
+        assertThat(context.forwarded()).extracting(f -> f.record()).filteredOn(WatermarkProcessor::isProgressMark)
+                .extracting(Record::timestamp)
+                .as("each mark is the newest event time seen minus the delay")
+                .containsExactly(T0 + 5_000, T0 + 7_000);
+    }
+
+    @Test
+    void shouldFollowTheWallClockWhenItHasNeverSeenAnEvent() {
+        final MockProcessorContext<String, ReceivedEvent> context = context(T0);
+        start(context, InputBacklog.NONE);
+        final Punctuator tick = tick(context);
+        for (long wall = T0; wall <= T0 + 3_000; wall += IdleClock.TICK.toMillis()) {
+            context.setCurrentSystemTimeMs(wall);
+            tick.punctuate(wall);
+        }
+
+        // An empty partition must not hold the counters back: from idle_advance after its first tick its
+        // marks follow the wall clock, 1 s behind it, less the delay.
+        assertThat(marks(context))
+                .containsExactly(T0 + 2_000 - IdleClock.LAG - DELAY.toMillis(), T0 + 2_500 - IdleClock.LAG - DELAY.toMillis(),
+                        T0 + 3_000 - IdleClock.LAG - DELAY.toMillis());
+    }
+
+    @Test
+    void shouldNotTakeAPartitionStillWaitingForItsFirstRecordsForEmpty() {
+        final InputBacklog backlog = new InputBacklog();
+        backlog.refresh(InputBacklogTest.lags(Topics.RAW.name(), 0, 5_000));   // a replay: records wait to be read
+        final MockProcessorContext<String, ReceivedEvent> context = context(T0);
+        start(context, backlog);
+        final Punctuator tick = tick(context);
+        for (long wall = T0; wall <= T0 + 10_000; wall += IdleClock.TICK.toMillis()) {
+            tick.punctuate(wall);
+        }
+        assertThat(marks(context)).as("no progress mark while the partition's records wait").isEmpty();
+
+        backlog.refresh(InputBacklogTest.lags(Topics.RAW.name(), 0, 0));
+        tick.punctuate(T0 + 10_500);
+        assertThat(marks(context)).as("read to the end: empty, follows the wall clock")
+                .containsExactly(T0 + 10_500 - IdleClock.LAG - DELAY.toMillis());
+    }
+
+    @Test
+    void shouldTakeAPartitionForEmptyAfterTheFallbackWhenItsLagIsNeverSeenAtZero() {
+        final InputBacklog unknown = new InputBacklog();   // no metrics at all
+        final MockProcessorContext<String, ReceivedEvent> context = context(T0);
+        start(context, unknown);
+        final Punctuator tick = tick(context);
+        final long fallback = IdleClock.EMPTY_FALLBACK * IDLE_ADVANCE.toMillis();
+        for (long wall = T0; wall < T0 + fallback; wall += IdleClock.TICK.toMillis()) {
+            tick.punctuate(wall);
+        }
+        assertThat(marks(context)).isEmpty();
+        tick.punctuate(T0 + fallback);
+        assertThat(marks(context)).hasSize(1);
+    }
+
+    private static WatermarkProcessor start(final MockProcessorContext<String, ReceivedEvent> context, final InputBacklog backlog) {
+        final WatermarkProcessor stage = new WatermarkProcessor(DELAY, IDLE_ADVANCE, backlog);
+        stage.init(context);
+        return stage;
+    }
+
+    /** The wall-clock punctuator the stage scheduled. */
+    private static Punctuator tick(final MockProcessorContext<String, ReceivedEvent> context) {
+        return context.scheduledPunctuators().get(0).getPunctuator();
+    }
+
+    /** The timestamps of the progress marks forwarded. */
+    private static List<Long> marks(final MockProcessorContext<String, ReceivedEvent> context) {
+        return context.forwarded().stream().map(f -> f.record()).filter(WatermarkProcessor::isProgressMark)
+                .map(Record::timestamp).toList();
+    }
+
+    private static MockProcessorContext<String, ReceivedEvent> context(final long wallNow) {
+        final MockProcessorContext<String, ReceivedEvent> context = new MockProcessorContext<>();
+        context.setCurrentSystemTimeMs(wallNow);
+        return context;
+    }
+
+    static Record<String, ReceivedEvent> record(final String id, final long eventTime) {
+        final Envelope e = new Envelope("shop", id, "order.created", Instant.ofEpochMilli(eventTime), Instant.ofEpochMilli(T0),
+                null, null, "1");
+        return new Record<>(e.key(), new ReceivedEvent(e, Topics.RAW.valueSerde().serializer().serialize(Topics.RAW.name(), e)),
+                eventTime);
+    }
+}
