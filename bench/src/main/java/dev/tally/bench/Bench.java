@@ -76,7 +76,7 @@ public final class Bench implements Callable<Integer> {
 
     public static void main(final String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("child")) {
-            Apps.runChild(Apps.Kind.valueOf(args[1]), args[2], args[3], Path.of(args[4]), Rig.Shape.fromArgs(args[5], args[6]));
+            Apps.runChild(Apps.Kind.valueOf(args[1]), args[2], args[3], Path.of(args[4]), Rig.Shape.fromArgs(Arrays.asList(args).subList(5, 9)));
             return;
         }
         if (args.length > 0 && args[0].equals("soak")) {

@@ -35,26 +35,48 @@ final class Rig {
     }
 
     /**
-     * What Tally runs: its reorder delay and the counter's window sizes. A counter without window
-     * sizes is configured with all three but counts nothing (it takes only events of a source that
-     * sends none), so dedupe, reorder and {@code events.ordered} do the work and the counter stage sees
-     * only the reorder stages' progress marks: the stage ladder's first rungs ({@link StagesBench}).
+     * What Tally runs: its reorder delay, the counter's window sizes, whether it writes
+     * {@code events.ordered}, and whether a second counter with another {@code group_by} (by event
+     * type, the same three sizes) runs beside it. A counter without window sizes is configured with
+     * all three but counts nothing (it takes only events of a source that sends none), so dedupe,
+     * the watermark and {@code events.ordered} do the work: the stage ladder's first rungs
+     * ({@link StagesBench}).
      */
-    record Shape(Duration reorderDelay, List<String> windows) {
+    record Shape(Duration reorderDelay, List<String> windows, boolean orderedOutput, boolean secondCounter) {
         static final List<String> ALL_WINDOWS = List.of("1m", "1h", "1d");
 
-        /** The counter every benchmark measures: three window sizes. */
+        Shape(final Duration reorderDelay, final List<String> windows) {
+            this(reorderDelay, windows, true, false);
+        }
+
+        /** The counter every benchmark measures: three window sizes, {@code events.ordered} written. */
         static Shape standard(final Duration reorderDelay) {
             return new Shape(reorderDelay, ALL_WINDOWS);
         }
 
-        /** As program arguments of a child JVM: the delay in milliseconds, then the sizes ("-" for none). */
-        List<String> args() {
-            return List.of(String.valueOf(reorderDelay.toMillis()), windows.isEmpty() ? "-" : String.join(",", windows));
+        Shape withOrderedOutput(final boolean ordered) {
+            return new Shape(reorderDelay, windows, ordered, secondCounter);
         }
 
-        static Shape fromArgs(final String delayMillis, final String windows) {
-            return new Shape(Duration.ofMillis(Long.parseLong(delayMillis)), windows.equals("-") ? List.of() : List.of(windows.split(",")));
+        Shape withSecondCounter() {
+            return new Shape(reorderDelay, windows, orderedOutput, true);
+        }
+
+        /** In words, for reports. */
+        String describe() {
+            return (windows.isEmpty() ? "nothing counted" : "by_key " + String.join("/", windows))
+                    + (secondCounter ? " + by_type" : "") + (orderedOutput ? ", events.ordered" : ", no events.ordered");
+        }
+
+        /** As program arguments of a child JVM: the delay in milliseconds, the sizes ("-" for none), the two flags. */
+        List<String> args() {
+            return List.of(String.valueOf(reorderDelay.toMillis()), windows.isEmpty() ? "-" : String.join(",", windows),
+                    String.valueOf(orderedOutput), String.valueOf(secondCounter));
+        }
+
+        static Shape fromArgs(final List<String> args) {
+            return new Shape(Duration.ofMillis(Long.parseLong(args.get(0))), args.get(1).equals("-") ? List.of() : List.of(args.get(1).split(",")),
+                    Boolean.parseBoolean(args.get(2)), Boolean.parseBoolean(args.get(3)));
         }
     }
 
@@ -67,17 +89,20 @@ final class Rig {
                 processor:
                   application_id: %s
                   reorder_delay: %dms
+                  ordered_output: %s
                   counters:
                     - name: by_key
                       %s
                       group_by: [/payload/k]
                       windows: [%s]
                       grace: 1m
+                %s
                 query:
                   auth: none
-                """.formatted(applicationId, shape.reorderDelay().toMillis(),
+                """.formatted(applicationId, shape.reorderDelay().toMillis(), shape.orderedOutput(),
                 shape.windows().isEmpty() ? "filter: {source: [counts-nothing]}" : "",
-                String.join(", ", shape.windows().isEmpty() ? Shape.ALL_WINDOWS : shape.windows()));
+                String.join(", ", shape.windows().isEmpty() ? Shape.ALL_WINDOWS : shape.windows()),
+                shape.secondCounter() ? "    - {name: by_type, group_by: [event_type], windows: [1m, 1h, 1d], grace: 1m}" : "");
     }
 
     static Map<String, String> env() {
@@ -136,7 +161,7 @@ final class Rig {
 
         Processing(final ProcessorConfig config) {
             processor = new ProcessorApp(config).start();
-            query = new QueryApp(config, new CountsService(processor.streams(), QueryApp.advertised(config)),
+            query = new QueryApp(config, new CountsService(processor.streams(), config),
                     Clock.systemUTC()).start();
         }
 

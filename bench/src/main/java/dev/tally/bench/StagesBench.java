@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  *
  * <p>The rungs: dedupe and {@code events.ordered} alone (no reorder delay, a counter that counts
  * nothing); the reorder delay added; a counter with one window size and the total; the two more window
- * sizes of the processing benchmark. The last rung is the processing benchmark's topology.
+ * sizes of the processing benchmark (its topology); then that without {@code events.ordered}, and
+ * with a second counter of another {@code group_by}.
  */
 final class StagesBench {
 
@@ -39,7 +40,9 @@ final class StagesBench {
                 new Rung("dedupe and events.ordered (no reorder delay, nothing counted)", new Rig.Shape(Duration.ZERO, List.of())),
                 new Rung("+ reorder delay " + reorderDelay.toMillis() + " ms", new Rig.Shape(reorderDelay, List.of())),
                 new Rung("+ a counter: repartition, 1m window, total, updates, finals", new Rig.Shape(reorderDelay, List.of("1m"))),
-                new Rung("+ 1h and 1d windows (the processing benchmark)", Rig.Shape.standard(reorderDelay)));
+                new Rung("+ 1h and 1d windows (the processing benchmark)", Rig.Shape.standard(reorderDelay)),
+                new Rung("the processing benchmark without events.ordered", Rig.Shape.standard(reorderDelay).withOrderedOutput(false)),
+                new Rung("the processing benchmark + a second counter (by event type)", Rig.Shape.standard(reorderDelay).withSecondCounter()));
     }
 
     static void run(final Report report, final Path work, final Broker broker, final long events, final int keys,
@@ -83,6 +86,7 @@ final class StagesBench {
             row.put("adds", rung.adds());
             row.put("reorder_delay_ms", rung.shape().reorderDelay().toMillis());
             row.put("windows", rung.shape().windows());
+            row.put("shape", rung.shape().describe());
             row.put("drained", m.outcome().drained());
             row.put("events_per_s", Report.round(m.outcome().eventsPerSecond()));
             row.put("micros_per_event", Report.round(m.microsPerEvent()));
@@ -90,7 +94,9 @@ final class StagesBench {
             row.put("ratio", Report.round(m.outcome().eventsPerSecond() / baseline));
             row.put("records_written_per_event", Report.round((double) m.written() / events));
             rows.add(row);
-            before = m.microsPerEvent();
+            if (rung.adds().startsWith("+") || i == 0) {
+                before = m.microsPerEvent(); // the variants after the ladder compare with its last rung
+            }
             report.compare("stages", rung.adds() + ": events/s", m.outcome().eventsPerSecond(), baseline, "/s", "—");
             report.compare("stages", rung.adds() + ": records written to Kafka per event", (double) m.written() / events,
                     (double) first.written() / events, "", "—");
