@@ -25,18 +25,20 @@ import org.apache.kafka.streams.state.WindowStore;
 
 import dev.tally.processor.ProcessorApp;
 import dev.tally.processor.ProcessorConfig;
+import dev.tally.schemas.TopicAdmin;
 import dev.tally.schemas.Topics;
 
 /**
- * The two stream applications measured, each run alone in a child JVM so its RSS is its own:
- * Tally's processor, and the baseline, plain Kafka Streams
+ * The stream applications measured, each run alone in a child JVM so its RSS is its own: Tally's
+ * processor; the baseline, plain Kafka Streams
  * {@code groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(1 min)).count()} over the same raw topic
  * (key {@code source:event_id}), with exactly_once_v2, the same commit interval and as many stream
- * threads as Tally runs by default.
+ * threads as Tally runs by default; and the peer, Tally's outputs glued by hand in the DSL
+ * ({@link PeerTopology}), from the same config as Tally's run.
  */
 final class Apps {
 
-    enum Kind { TALLY, BASELINE }
+    enum Kind { TALLY, BASELINE, PEER }
 
     static final String BASELINE_STORE = "baseline-counts";
     /** System property: a directory where each child JVM writes a JFR recording (profile settings) of its whole run, and its log (instead of the work dir), kept after the run. */
@@ -114,9 +116,17 @@ final class Apps {
         if (kind == Kind.TALLY) {
             return new ProcessorApp(Rig.processorConfig(bootstrap, applicationId, shape, stateDir)).start();
         }
-        final KafkaStreams streams = new KafkaStreams(baselineTopology(), baselineProperties(bootstrap, applicationId, stateDir));
+        final KafkaStreams streams = kind == Kind.PEER ? peer(Rig.processorConfig(bootstrap, applicationId, shape, stateDir))
+                : new KafkaStreams(baselineTopology(), baselineProperties(bootstrap, applicationId, stateDir));
         streams.start();
         return () -> streams.close(Duration.ofSeconds(30));
+    }
+
+    /** The peer over Tally's config for the same run, its output topics created first as Tally creates its own. */
+    private static KafkaStreams peer(final ProcessorConfig config) {
+        TopicAdmin.ensureTopics(config.kafka().clientProperties(), config.kafka().topics(),
+                PeerTopology.outputs(config.counters().get(0)), 30_000);
+        return new KafkaStreams(PeerTopology.build(config), PeerTopology.properties(config));
     }
 
     /** Child JVM entry: runs one app until the parent ends this process. */

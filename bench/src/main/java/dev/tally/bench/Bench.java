@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -153,20 +154,36 @@ public final class Bench implements Callable<Integer> {
     }
 
     private void processing(final Report report, final Path dir, final Broker broker) {
-        final ProcessingBench.Point p = ProcessingBench.point(dir, broker, events, keys, heap, timeoutSeconds, mode());
+        final ProcessingBench.Point p = ProcessingBench.point(dir, broker, events, keys, heap, timeoutSeconds, mode(),
+                ProcessingBench.Lineup.FULL);
         report.section("processing", p.toMap());
         report.compare("processing", "events/s through the topology (" + events + " events, " + keys + " keys)",
                 p.tally().eventsPerSecond(), p.baselineEventsPerSecond(), "/s", "≥ 0.50");
         report.compare("processing", "events/s while input lasts (without the end-of-input tail)",
                 p.tally().inputEventsPerSecond(), p.baselineInputEventsPerSecond(), "/s", "—");
+        p.peer().ifPresent(peer -> {
+            report.compare("processing", "events/s against the peer (baseline column): the same outputs by hand in the DSL"
+                    + " — dedupe processor, windowedBy(size).count() per size and a total, suppress(untilWindowCloses) for finals",
+                    p.tally().eventsPerSecond(), peer.outcome().eventsPerSecond(), "/s", "≥ 1.5");
+            report.note("processing", "events the peer counted (the sum of its latest totals) of distinct events", "—",
+                    String.format(Locale.ROOT, "%,d of %,d", peer.counted(), events), "—", String.format(Locale.ROOT, "%,d", events));
+        });
+        for (ProcessingBench.Variant v : p.variants()) {
+            report.compare("processing", "events/s, " + v.shape().describe(), v.outcome().eventsPerSecond(), p.baselineEventsPerSecond(),
+                    "/s", v.shape().secondCounter() ? "≥ 0.35" : "—");
+        }
         report.note("processing", "baseline events/s before and after Tally (their mean is the baseline above)", "—",
                 Report.format(p.baseline().eventsPerSecond()) + " / " + Report.format(p.baselineLast().eventsPerSecond()), "—", "—");
         report.note("processing", "events Tally sent to events.late instead of counting (replay skew, see BENCHMARKS.md)",
-                String.format(Locale.ROOT, "%,d of %,d", p.tallyLate().count(), events), "—", "—", "0");
+                String.format(Locale.ROOT, "%,d of %,d", p.tallyLate().count(), events)
+                        + p.variants().stream().map(v -> String.format(Locale.ROOT, "; %s: %,d", v.shape().describe(), v.eventsLate()))
+                        .collect(Collectors.joining()), "—", "—", "0");
         report.compare("processing", "peak RSS of the processing JVM", p.tally().peakRssBytes() >> 20,
                 p.baseline().peakRssBytes() >> 20, " MiB", "—");
         final Map<String, double[][]> series = new LinkedHashMap<>();
         series.put("Tally", xy(p.tally()));
+        p.peer().ifPresent(peer -> series.put("peer (the same outputs by hand in the DSL)", xy(peer.outcome())));
+        p.variants().forEach(v -> series.put("Tally, " + v.shape().describe(), xy(v.outcome())));
         series.put("baseline (windowed count), before Tally", xy(p.baseline()));
         series.put("baseline (windowed count), after Tally", xy(p.baselineLast()));
         Plots.lines(report.dir().resolve("processing.png"), "Raw records committed over time (" + events + " events, " + keys

@@ -2,28 +2,32 @@ package dev.tally.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.tally.schemas.Topics;
 
 /**
  * Events per second through Tally's whole topology from a pre-filled raw topic, against plain Kafka
- * Streams windowed counting of the same topic in the same run. Each app runs alone in a child JVM;
- * progress is read from its committed offsets.
+ * Streams windowed counting of the same topic in the same run, and against the peer: Tally's outputs
+ * glued by hand in the DSL ({@link PeerTopology}). Each app runs alone in a child JVM; progress is read
+ * from its committed offsets.
  */
 final class ProcessingBench {
 
     /**
-     * One measured point: the same topic processed by the baseline, then by Tally, then by the baseline
-     * again. Tally is compared with the mean of the two baseline runs: in one run the baseline measured
-     * 68,560 events/s right after the pre-fill and 109,357 at the end, and one baseline run before
-     * Tally would have flattered Tally's ratio by that much.
+     * One measured point: the same topic processed by the baseline, then by Tally (and, in the processing
+     * benchmark, the peer and Tally's variants), then by the baseline again. Tally is compared with the mean
+     * of the two baseline runs: in one run the baseline measured 68,560 events/s right after the pre-fill
+     * and 109,357 at the end, and one baseline run before Tally would have flattered Tally's ratio by that much.
      */
     record Point(long events, int keys, double prefillSeconds, Drain.Outcome baseline, Drain.Outcome tally,
-                 Drain.Outcome baselineLast, long baselineStateBytes, long tallyStateBytes, Drain.Late tallyLate) {
+                 Drain.Outcome baselineLast, long baselineStateBytes, long tallyStateBytes, Drain.Late tallyLate,
+                 Optional<Peer> peer, List<Variant> variants) {
 
         double baselineEventsPerSecond() {
             return (baseline.eventsPerSecond() + baselineLast.eventsPerSecond()) / 2;
@@ -40,6 +44,19 @@ final class ProcessingBench {
             m.put("prefill_seconds", Report.round(prefillSeconds));
             m.put("baseline", outcome(baseline, baselineStateBytes));
             m.put("tally", outcome(tally, tallyStateBytes));
+            peer.ifPresent(pr -> {
+                final Map<String, Object> o = outcome(pr.outcome(), pr.stateBytes());
+                o.put("events_counted", pr.counted());
+                o.put("counted_every_event", pr.counted() == events);
+                m.put("peer", o);
+            });
+            for (Variant v : variants) {
+                final Map<String, Object> o = outcome(v.outcome(), -1);
+                o.put("shape", v.shape().describe());
+                o.put("events_late", v.eventsLate());
+                o.put("ratio", Report.round(v.outcome().eventsPerSecond() / baselineEventsPerSecond()));
+                m.put(v.name(), o);
+            }
             m.put("baseline_last", outcome(baselineLast, -1));
             m.put("tally_events_late", tallyLate.count());
             m.put("tally_late_counter_time_ahead_median_s", Report.round(tallyLate.medianAheadSeconds()));
@@ -47,6 +64,7 @@ final class ProcessingBench {
             m.put("tally_late_counter_time_past_newest_input", tallyLate.pastNewestInput());
             m.put("ratio", Report.round(tally.eventsPerSecond() / baselineEventsPerSecond()));
             m.put("input_ratio", Report.round(tally.inputEventsPerSecond() / baselineInputEventsPerSecond()));
+            peer.ifPresent(pr -> m.put("tally_vs_peer", Report.round(tally.eventsPerSecond() / pr.outcome().eventsPerSecond())));
             return m;
         }
 
@@ -68,6 +86,22 @@ final class ProcessingBench {
         }
     }
 
+    /** The peer's run ({@link PeerTopology}) and the events it counted (see {@link PeerCheck}). */
+    record Peer(Drain.Outcome outcome, long counted, long stateBytes) {
+    }
+
+    /** Tally in another shape over the same topic, compared with the same baseline; {@code name} is its key in results.json. */
+    record Variant(String name, Rig.Shape shape, Drain.Outcome outcome, long eventsLate) {
+    }
+
+    /** What a point runs between its two baseline runs. */
+    enum Lineup {
+        /** Tally alone (the scale curves). */
+        TALLY,
+        /** Tally, the peer, Tally with {@code ordered_output: false}, Tally with a second counter (the processing benchmark). */
+        FULL
+    }
+
     /**
      * Tally's reorder delay in the processing runs, how long "committed to the end" must hold
      * before a run counts as drained (left out of the measured time, for both apps alike), and
@@ -87,7 +121,7 @@ final class ProcessingBench {
     }
 
     static Point point(final Path work, final Broker broker, final long events, final int keys, final String heap,
-                       final long timeoutSeconds, final Mode mode) {
+                       final long timeoutSeconds, final Mode mode, final Lineup lineup) {
         broker.reset();
         try (Drain drain = new Drain(broker.bootstrap(), mode.stable())) {
             final double prefill;
@@ -104,16 +138,53 @@ final class ProcessingBench {
             final Drain.Outcome tally = runApp(work, broker, drain, Apps.Kind.TALLY, "bench-tally-" + n, shape, heap,
                     timeoutSeconds, mode);
             final long tallyState = Machine.directorySize(work.resolve("state-bench-tally-" + n));
-            final Drain.Outcome baselineLast = runApp(work, broker, drain, Apps.Kind.BASELINE, "bench-baseline-last-" + n, shape,
-                    heap, timeoutSeconds, mode);
+            // events.late is shared by every Tally run of the point: read after each, what is new is that run's
             final Drain.Late late = drain.late(broker.bootstrap(), newestEventTime);
             if (late.count() > 0) {
                 System.err.printf("  [bench-tally-%d] %,d events went to %s instead of a count: the counter's time was ahead of"
                         + " theirs by %.1f s (median), %.1f s (max); %,d found it past the input's newest event time%n", n,
                         late.count(), Topics.LATE.name(), late.medianAheadSeconds(), late.maxAheadSeconds(), late.pastNewestInput());
             }
-            return new Point(events, keys, prefill, baseline, tally, baselineLast, baselineState, tallyState, late);
+            final Optional<Peer> peer = lineup == Lineup.FULL
+                    ? Optional.of(peer(work, broker, drain, "bench-peer-" + n, events, shape, heap, timeoutSeconds, mode))
+                    : Optional.empty();
+            final List<Variant> variants = lineup == Lineup.FULL
+                    ? variants(work, broker, drain, n, shape, late.count(), newestEventTime, heap, timeoutSeconds, mode)
+                    : List.of();
+            final Drain.Outcome baselineLast = runApp(work, broker, drain, Apps.Kind.BASELINE, "bench-baseline-last-" + n, shape,
+                    heap, timeoutSeconds, mode);
+            return new Point(events, keys, prefill, baseline, tally, baselineLast, baselineState, tallyState, late, peer, variants);
         }
+    }
+
+    /** Runs the peer, then reads what it counted. */
+    private static Peer peer(final Path work, final Broker broker, final Drain drain, final String applicationId, final long events,
+                             final Rig.Shape shape, final String heap, final long timeoutSeconds, final Mode mode) {
+        final Drain.Outcome o = runApp(work, broker, drain, Apps.Kind.PEER, applicationId, shape, heap, timeoutSeconds, mode);
+        final long counted = PeerCheck.counted(broker.bootstrap());
+        System.err.printf("  [%s] counted %,d of %,d distinct events%n", applicationId, counted, events);
+        return new Peer(o, counted, Machine.directorySize(work.resolve("state-" + applicationId)));
+    }
+
+    /**
+     * Runs Tally with {@code ordered_output: false}, then with a second counter (issue 19 asks for both against
+     * the baseline). {@code lateBefore}: what the Tally runs before them sent to the shared {@code events.late}.
+     */
+    private static List<Variant> variants(final Path work, final Broker broker, final Drain drain, final int n, final Rig.Shape shape,
+                                          final long lateBefore, final long newestEventTime, final String heap,
+                                          final long timeoutSeconds, final Mode mode) {
+        final List<Variant> variants = new ArrayList<>();
+        long late = lateBefore;
+        for (Map.Entry<String, Rig.Shape> v : List.of(
+                Map.entry("tally_unordered", shape.withOrderedOutput(false)),
+                Map.entry("tally_two_counters", shape.withSecondCounter()))) {
+            final String applicationId = "bench-" + v.getKey().replace('_', '-') + "-" + n;
+            final Drain.Outcome o = runApp(work, broker, drain, Apps.Kind.TALLY, applicationId, v.getValue(), heap, timeoutSeconds, mode);
+            final long lateNow = drain.late(broker.bootstrap(), newestEventTime).count();
+            variants.add(new Variant(v.getKey(), v.getValue(), o, lateNow - late));
+            late = lateNow;
+        }
+        return variants;
     }
 
     /** Runs {@code kind} (Tally as {@code shape}) over the raw topic until drained. */

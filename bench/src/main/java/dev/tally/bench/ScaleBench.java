@@ -31,7 +31,7 @@ final class ScaleBench {
             final int keys = s.keys().get(i);
             final long events = Math.max(keys, s.minEvents());
             final ProcessingBench.Point p = ProcessingBench.point(work.resolve("keys-" + keys), broker, events, keys, s.heap(),
-                    s.timeoutSeconds(), s.mode());
+                    s.timeoutSeconds(), s.mode(), ProcessingBench.Lineup.TALLY);
             keyPoints.add(p.toMap());
             xs[i] = keys;
             y[0][i] = p.tally().eventsPerSecond();

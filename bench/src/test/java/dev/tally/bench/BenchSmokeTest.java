@@ -30,7 +30,7 @@ class BenchSmokeTest {
 
         final Path results = dir.resolve("results");
         assertThat(results.resolve("results.md")).content().contains("| ingest |", "| processing |", "| freshness |",
-                "| query |", "| scale |");
+                "| query |", "| scale |", "against the peer");
         for (String png : List.of("ingest-latency.png", "ingest-throughput.png", "processing.png", "freshness.png", "query.png",
                 "scale-keys-throughput.png", "scale-keys-rss.png", "scale-rate.png", "scale-rate-rss.png")) {
             assertThat(Files.size(results.resolve(png))).as(png).isGreaterThan(1000);
@@ -47,6 +47,15 @@ class BenchSmokeTest {
         assertThat(json.at("/processing/tally/input_events_per_s").asDouble()).isPositive();
         assertThat(json.at("/processing/baseline/input_events_per_s").asDouble()).isPositive();
         assertThat(json.at("/processing/tally/peak_rss_mb").asLong()).isPositive();
+        assertThat(json.at("/processing/peer/drained").asBoolean()).as("the peer ran and drained").isTrue();
+        assertThat(json.at("/processing/peer/events_per_s").asDouble()).isPositive();
+        assertThat(json.at("/processing/peer/counted_every_event").asBoolean())
+                .as("the peer's totals sum to the distinct events (%s)", json.at("/processing/peer/events_counted")).isTrue();
+        assertThat(json.at("/processing/tally_vs_peer").asDouble()).isPositive();
+        for (String variant : List.of("tally_unordered", "tally_two_counters")) {
+            assertThat(json.at("/processing/" + variant + "/drained").asBoolean()).as(variant).isTrue();
+            assertThat(json.at("/processing/" + variant + "/ratio").asDouble()).as(variant).isPositive();
+        }
         assertThat(json.at("/freshness/reorder_delay 0s/probes").asLong()).isPositive();
         assertThat(json.at("/freshness/reorder_delay 0s/visible_p99_ms").asDouble()).isPositive();
         assertThat(json.at("/query/max/local/ok").asLong()).isPositive();
