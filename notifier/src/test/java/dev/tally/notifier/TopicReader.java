@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -15,6 +16,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 import dev.tally.schemas.Alert;
+import dev.tally.schemas.TopicAdmin;
+import dev.tally.schemas.TopicSettings;
 import dev.tally.schemas.Topics;
 
 /** For the integration tests: write alerts as the processor does, read a topic to its end. */
@@ -25,8 +28,11 @@ public final class TopicReader {
 
     /** Writes the alerts, keyed like the processor keys them, and waits for Kafka's acknowledgement. */
     public static void write(final String bootstrap, final List<Alert> alerts) throws Exception {
+        final Properties admin = new Properties();
+        admin.put("bootstrap.servers", bootstrap);
+        TopicAdmin.ensureTopics(admin, TopicSettings.EMBEDDED, List.of(Topics.ALERTS, Topics.UNDELIVERED), 30_000);
         try (KafkaProducer<String, Alert> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all"), Topics.ALERTS.keySerde().serializer(), Topics.ALERTS.valueSerde().serializer())) {
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000), Topics.ALERTS.keySerde().serializer(), Topics.ALERTS.valueSerde().serializer())) {
             for (Alert alert : alerts) {
                 producer.send(new ProducerRecord<>(Topics.ALERTS.name(), alert.topicKey(), alert));
             }

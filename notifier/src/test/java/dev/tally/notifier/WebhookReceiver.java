@@ -28,6 +28,7 @@ import io.javalin.http.Context;
  *   <li>{@code POST /ok/{sink}}: 200</li>
  *   <li>{@code POST /flaky/{sink}}: 503 with {@code Retry-After: 1} until {@link #recoverAfter} has passed
  *       since its first request, then 200</li>
+ *   <li>{@code POST /slow/{sink}}: 200 after 100 ms, so deliveries are in flight for a while</li>
  *   <li>{@code POST /silent/{sink}}: never answers (until the receiver stops)</li>
  * </ul>
  */
@@ -57,6 +58,7 @@ public final class WebhookReceiver implements AutoCloseable {
             c.jetty.port = 0;
             c.routes.post("/ok/{sink}", ctx -> record(ctx, 200));
             c.routes.post("/flaky/{sink}", this::flaky);
+            c.routes.post("/slow/{sink}", this::slow);
             c.routes.post("/silent/{sink}", this::silent);
         }).start();
     }
@@ -98,6 +100,11 @@ public final class WebhookReceiver implements AutoCloseable {
         } else {
             record(ctx, 200);
         }
+    }
+
+    private void slow(final Context ctx) throws InterruptedException {
+        closing.await(100, TimeUnit.MILLISECONDS);
+        record(ctx, 200);
     }
 
     private void silent(final Context ctx) throws InterruptedException {
