@@ -101,7 +101,8 @@ public final class Tally {
         }
     }
 
-    @Command(name = "up", description = "Run broker (unless KAFKA_BOOTSTRAP_SERVERS is set), gateway, processor and query API.")
+    @Command(name = "up", description = "Run broker (unless KAFKA_BOOTSTRAP_SERVERS is set), gateway, processor and query API, "
+            + "and the notifier when notify.sinks are configured.")
     static final class Up extends Common implements Callable<Integer> {
 
         @Option(names = "--data-dir", description = "Where the embedded broker and the state stores keep data "

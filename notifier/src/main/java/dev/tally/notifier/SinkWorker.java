@@ -77,7 +77,7 @@ final class SinkWorker implements Runnable {
     private final NotifierConfig config;
     private final Consumer<String, byte[]> consumer;
     private final Producer<String, UndeliveredAlert> undelivered;
-    private final WebhookSender sender;
+    private final Transport sender;
     private final NotifierMetrics metrics;
     private final Clock clock;
     private final DoubleSupplier random;
@@ -94,7 +94,7 @@ final class SinkWorker implements Runnable {
     private volatile boolean running = true;
 
     SinkWorker(final Sink sink, final NotifierConfig config, final Consumer<String, byte[]> consumer,
-               final Producer<String, UndeliveredAlert> undelivered, final WebhookSender sender, final NotifierMetrics metrics,
+               final Producer<String, UndeliveredAlert> undelivered, final Transport sender, final NotifierMetrics metrics,
                final Clock clock, final DoubleSupplier random, final int maxPollRecords) {
         this.sink = sink;
         this.config = config;
@@ -195,7 +195,7 @@ final class SinkWorker implements Runnable {
         sender.send(d.webhookId, d.body).thenAccept(answer -> completions.add(() -> answered(d, answer, started)));
     }
 
-    private void answered(final Delivery d, final WebhookSender.Answer answer, final Instant started) {
+    private void answered(final Delivery d, final Transport.Answer answer, final Instant started) {
         inFlight--;
         final Instant now = clock.instant();
         metrics.attempted(sink.name(), Duration.between(started, now));

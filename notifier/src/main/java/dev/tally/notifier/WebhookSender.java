@@ -8,7 +8,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -23,28 +22,10 @@ import java.util.concurrent.TimeoutException;
  * Makes one request to one sink: POST the body (signed for {@code standard}), follow no redirect,
  * read at most {@value #BODY_LIMIT} bytes of the answer, give up after the sink's timeout.
  */
-final class WebhookSender implements AutoCloseable {
+final class WebhookSender implements Transport {
 
     static final int BODY_LIMIT = 1024;
     private static final String USER_AGENT = "Tally-Notifier/0.1";
-
-    /**
-     * What one attempt got.
-     *
-     * @param status     the HTTP status, or -1 when there was no answer
-     * @param retryAfter the answer's {@code Retry-After}, or null
-     * @param detail     what happened, in words (the status and the start of the body, or the error); never a header we sent
-     */
-    record Answer(int status, Duration retryAfter, String detail) {
-        boolean delivered() {
-            return status >= 200 && status < 300;
-        }
-
-        /** {@code Retry-After} is honoured on 429 and 503, where it means "come back then". */
-        Duration honouredRetryAfter() {
-            return status == 429 || status == 503 ? retryAfter : null;
-        }
-    }
 
     private final Sink sink;
     private final StandardWebhooksSigner signer;
@@ -69,7 +50,8 @@ final class WebhookSender implements AutoCloseable {
                 .build();
     }
 
-    CompletableFuture<Answer> send(final String webhookId, final byte[] body) {
+    @Override
+    public CompletableFuture<Answer> send(final String webhookId, final byte[] body) {
         final HttpRequest.Builder request = HttpRequest.newBuilder(sink.url())
                 .timeout(sink.timeout())
                 .header("Content-Type", "application/json")

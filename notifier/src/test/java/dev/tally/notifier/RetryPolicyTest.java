@@ -59,8 +59,8 @@ class RetryPolicyTest {
 
     @Test
     void shouldHonourRetryAfterOnlyOn429And503() {
-        assertThat(new WebhookSender.Answer(429, Duration.ofSeconds(3), "").honouredRetryAfter()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(new WebhookSender.Answer(503, Duration.ofSeconds(3), "").honouredRetryAfter()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(new WebhookSender.Answer(500, Duration.ofSeconds(3), "").honouredRetryAfter()).isNull();
+        assertThat(new Transport.Answer(429, Duration.ofSeconds(3), "").honouredRetryAfter()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(new Transport.Answer(503, Duration.ofSeconds(3), "").honouredRetryAfter()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(new Transport.Answer(500, Duration.ofSeconds(3), "").honouredRetryAfter()).isNull();
     }
 }
