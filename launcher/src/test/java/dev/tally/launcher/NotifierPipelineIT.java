@@ -3,6 +3,10 @@ package dev.tally.launcher;
 import static dev.tally.notifier.WebhookReceiver.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,6 +88,11 @@ class NotifierPipelineIT {
                 assertThat(alert.threshold()).isEqualTo(3);
                 assertThat(alert.count()).isEqualTo(3);
                 assertThat(receiver.received("/ok/hook")).hasSize(1);
+                final String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(pipeline.queryUrl() + "/metrics"))
+                        .build(), HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).containsPattern("tally_notifier_deliveries_total\\{[^}]*outcome=\"delivered\"[^}]*sink=\"hook\""
+                        + "[^}]*status=\"200\"[^}]*\\} 1\\.0");
+                assertThat(metrics).doesNotContain(receiver.url("ok", "hook"));
             }
         }
     }

@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
@@ -287,9 +288,19 @@ final class SinkWorker implements Runnable {
                 done.run();
             }
         }
-        final Map<TopicPartition, OffsetAndMetadata> commits = offsets.committable();
-        if (!commits.isEmpty()) {
+        commitNow(offsets.committable());
+    }
+
+    /** A synchronous commit that may fail: the next owner then repeats those deliveries, with the same ids. */
+    private void commitNow(final Map<TopicPartition, OffsetAndMetadata> commits) {
+        if (commits.isEmpty()) {
+            return;
+        }
+        try {
             consumer.commitSync(commits, Duration.ofSeconds(10));
+        } catch (KafkaException e) {
+            LOG.warn("sink '{}': commit of {} failed; those alerts will be delivered again: {}", sink.name(), commits.keySet(),
+                    e.toString());
         }
     }
 
@@ -298,9 +309,7 @@ final class SinkWorker implements Runnable {
         public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
             final Map<TopicPartition, OffsetAndMetadata> commits = offsets.committable();
             commits.keySet().retainAll(partitions);
-            if (!commits.isEmpty()) {
-                consumer.commitSync(commits, Duration.ofSeconds(10));
-            }
+            commitNow(commits);
             drop(partitions);
         }
 

@@ -155,10 +155,44 @@ class NotifierIT {
         assertThat(receiver.received("/ok/alive").get(0).bodyText()).contains("\"text\"").contains("dead_counter");
     }
 
+    @Test
+    void shouldShareTheAlertsBetweenTwoInstancesOfOneGroup() throws Exception {
+        final String yaml = """
+                notify:
+                  group_id: it-shared
+                  allow_http_hosts: [127.0.0.1]
+                  sinks:
+                    - {name: shared, url: "%s", secret: {env: OPS_SECRET}}
+                """.formatted(receiver.url("ok", "shared"));
+        final SimpleMeterRegistry first = new SimpleMeterRegistry();
+        final SimpleMeterRegistry second = new SimpleMeterRegistry();
+        start(yaml, Map.of("shared_counter", List.of("shared")), first);
+        start(yaml, Map.of("shared_counter", List.of("shared")), second);
+        final List<Alert> alerts = alerts("shared_counter", 60);
+        TopicReader.write(broker.bootstrapServers(), alerts);
+
+        await(Duration.ofSeconds(60), () -> receiver.deliveredIds("/ok/shared").equals(ids(alerts)), "all 60 delivered");
+        final double byFirst = delivered(first, "shared");
+        final double bySecond = delivered(second, "shared");
+        assertThat(byFirst + bySecond).as("each alert delivered by one of them").isEqualTo(receiver.received("/ok/shared").size());
+        assertThat(byFirst).as("the first instance's share").isPositive();
+        assertThat(bySecond).as("the second instance's share").isPositive();
+    }
+
+    private static double delivered(final SimpleMeterRegistry registry, final String sink) {
+        return registry.find("tally.notifier.deliveries").tag("sink", sink).tag("outcome", "delivered").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    }
+
     private void start(final String yaml, final Map<String, List<String>> routes) throws InterruptedException {
+        start(yaml, routes, registry);
+    }
+
+    private void start(final String yaml, final Map<String, List<String>> routes, final SimpleMeterRegistry meters)
+            throws InterruptedException {
         final Map<String, String> env = new HashMap<>(Map.of("OPS_SECRET", SECRET, "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers()));
         final NotifierConfig config = NotifierConfig.from(ConfigFile.parse("it.yaml", yaml), env, routes);
-        final NotifierApp app = new NotifierApp(config, registry, Clock.systemUTC()).start();
+        final NotifierApp app = new NotifierApp(config, meters, Clock.systemUTC()).start();
         apps.add(app);
         app.awaitAssigned(Duration.ofSeconds(60));
     }
