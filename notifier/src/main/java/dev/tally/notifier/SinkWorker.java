@@ -48,32 +48,6 @@ final class SinkWorker implements Runnable {
     private static final Duration MAX_POLL_WAIT = Duration.ofMillis(50);
     private static final Duration DRAIN_ON_CLOSE = Duration.ofSeconds(5);
 
-    /** One alert on its way to this sink. Touched by the worker's thread only. */
-    private static final class Delivery {
-        final TopicPartition partition;
-        final long offset;
-        final Alert alert;
-        final String webhookId;
-        final byte[] body;
-        final Instant readAt;
-        int attempts;
-        Instant firstAttemptAt;
-        Instant nextAttemptAt;
-        Integer lastStatus;
-        String lastDetail;
-        String gaveUp;      // non-null once given up: the reason, and the undelivered record still to be written
-        boolean revoked;    // its partition went to another instance, which delivers it again
-
-        Delivery(final ConsumerRecord<String, byte[]> record, final Alert alert, final byte[] body, final Instant readAt) {
-            this.partition = new TopicPartition(record.topic(), record.partition());
-            this.offset = record.offset();
-            this.alert = alert;
-            this.webhookId = WebhookId.of(record.key() != null ? record.key() : alert.topicKey());
-            this.body = body;
-            this.readAt = readAt;
-        }
-    }
-
     private final Sink sink;
     private final NotifierConfig config;
     private final Consumer<String, byte[]> consumer;
@@ -204,7 +178,6 @@ final class SinkWorker implements Runnable {
             return;
         }
         d.lastStatus = answer.status() < 0 ? null : answer.status();
-        d.lastDetail = answer.detail();
         if (answer.delivered()) {
             metrics.delivered(sink.name(), answer.status(), Duration.between(d.readAt, now));
             LOG.debug("sink '{}': {} delivered ({}), attempt {}", sink.name(), d.webhookId, answer.status(), d.attempts);
