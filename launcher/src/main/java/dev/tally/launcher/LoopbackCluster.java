@@ -162,6 +162,15 @@ public final class LoopbackCluster implements Callable<Integer> {
             return cluster;
         }
 
+        /**
+         * No process started: for tests that start single Tally processes with {@link #startTally} against a broker
+         * of their own, named by {@code KAFKA_BOOTSTRAP_SERVERS} in their extra environment (applied last).
+         */
+        static Cluster withoutProcesses(final Path dataDir, final Map<String, String> env) throws IOException {
+            Files.createDirectories(dataDir);
+            return new Cluster(dataDir, Ports.free(), null, env);
+        }
+
         public int brokerPort(final int n) {
             return ports.brokers().get(n - 1);
         }
@@ -183,17 +192,17 @@ public final class LoopbackCluster implements Callable<Integer> {
         }
 
         public void startBroker(final int n) throws IOException {
-            start("broker-" + n, Map.of(), "broker", "--data-dir", dataDir.resolve("broker-" + n).toString(),
+            startTally("broker-" + n, Map.of(), "broker", "--data-dir", dataDir.resolve("broker-" + n).toString(),
                     "--port", String.valueOf(brokerPort(n)), "--controller-port", String.valueOf(controllerPort(n)),
                     "--node-id", String.valueOf(n), "--voters", voters, "--cluster-id", clusterId);
         }
 
         public void startGateway(final int n) throws IOException {
-            start("gateway-" + n, Map.of("TALLY_GATEWAY_PORT", String.valueOf(gatewayPort(n))), "gateway", "-c", config.toString());
+            startTally("gateway-" + n, Map.of("TALLY_GATEWAY_PORT", String.valueOf(gatewayPort(n))), "gateway", "-c", config.toString());
         }
 
         public void startProcessor(final int n) throws IOException {
-            start("processor-" + n, Map.of(
+            startTally("processor-" + n, Map.of(
                     "TALLY_QUERY_PORT", String.valueOf(queryPort(n)),
                     "TALLY_STATE_DIR", dataDir.resolve("processor-" + n).toString()), "processor", "-c", config.toString());
         }
@@ -234,7 +243,7 @@ public final class LoopbackCluster implements Callable<Integer> {
             }
         }
 
-        private void start(final String name, final Map<String, String> extraEnv, final String... args) throws IOException {
+        public void startTally(final String name, final Map<String, String> extraEnv, final String... args) throws IOException {
             final List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                     "-cp", System.getProperty("java.class.path"), Tally.class.getName()));

@@ -10,6 +10,8 @@ import org.slf4j.LoggerFactory;
 import dev.tally.broker.EmbeddedKafkaBroker;
 import dev.tally.gateway.GatewayApp;
 import dev.tally.gateway.GatewayConfig;
+import dev.tally.notifier.NotifierApp;
+import dev.tally.notifier.NotifierConfig;
 import dev.tally.processor.ProcessorApp;
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.query.CountsService;
@@ -17,7 +19,7 @@ import dev.tally.query.QueryApp;
 
 /**
  * The whole pipeline in one JVM: an optional embedded broker, the gateway, the processor and its
- * query API. Used by {@code tally up} and by the end-to-end tests.
+ * query API, and the notifier when sinks are configured. Used by {@code tally up} and by the end-to-end tests.
  */
 public final class Pipeline implements AutoCloseable {
 
@@ -27,36 +29,54 @@ public final class Pipeline implements AutoCloseable {
     private final GatewayApp gateway;
     private final ProcessorApp processor;
     private final QueryApp query;
+    private final NotifierApp notifier;
     private final GatewayConfig gatewayConfig;
     private final ProcessorConfig processorConfig;
 
     private Pipeline(final EmbeddedKafkaBroker broker, final GatewayApp gateway, final ProcessorApp processor,
-                     final QueryApp query, final GatewayConfig gatewayConfig, final ProcessorConfig processorConfig) {
+                     final QueryApp query, final NotifierApp notifier, final GatewayConfig gatewayConfig,
+                     final ProcessorConfig processorConfig) {
         this.broker = broker;
         this.gateway = gateway;
         this.processor = processor;
         this.query = query;
+        this.notifier = notifier;
         this.gatewayConfig = gatewayConfig;
         this.processorConfig = processorConfig;
     }
 
-    /** Starts processor, query API and gateway; see {@link #awaitRunning} to wait for the processor. */
+    /** Starts processor, query API and gateway, without a notifier; see {@link #awaitRunning} to wait for the processor. */
     public static Pipeline start(final EmbeddedKafkaBroker broker, final GatewayConfig gatewayConfig,
                                  final ProcessorConfig processorConfig, final Map<String, String> env) {
+        return start(broker, gatewayConfig, processorConfig, null, env);
+    }
+
+    /**
+     * Starts processor, query API, the notifier (when {@code notifierConfig} has sinks; its meters on the query API's
+     * {@code /metrics}) and gateway.
+     */
+    public static Pipeline start(final EmbeddedKafkaBroker broker, final GatewayConfig gatewayConfig,
+                                 final ProcessorConfig processorConfig, final NotifierConfig notifierConfig,
+                                 final Map<String, String> env) {
         final ProcessorApp processor = new ProcessorApp(processorConfig).start();
         QueryApp query = null;
+        NotifierApp notifier = null;
         GatewayApp gateway = null;
         try {
             query = new QueryApp(processorConfig, new CountsService(processor.streams(), processorConfig),
                     Clock.systemUTC()).start();
+            if (notifierConfig != null && notifierConfig.enabled()) {
+                notifier = new NotifierApp(notifierConfig, query.meterRegistry(), Clock.systemUTC()).start();
+            }
             gateway = new GatewayApp(gatewayConfig, env, Clock.systemUTC()).start();
         } catch (RuntimeException e) {
             closeQuietly(gateway);
+            closeQuietly(notifier);
             closeQuietly(query);
             processor.close();
             throw e;
         }
-        return new Pipeline(broker, gateway, processor, query, gatewayConfig, processorConfig);
+        return new Pipeline(broker, gateway, processor, query, notifier, gatewayConfig, processorConfig);
     }
 
     public String gatewayUrl() {
@@ -97,6 +117,9 @@ public final class Pipeline implements AutoCloseable {
     public void close() {
         LOG.info("stopping: gateway first, so nothing new is accepted, then processor, then broker");
         gateway.close();
+        if (notifier != null) {
+            notifier.close();
+        }
         query.close();
         processor.close();
         if (broker != null) {

@@ -20,6 +20,10 @@ import dev.tally.config.KafkaSettings;
 import dev.tally.gateway.GatewayApp;
 import dev.tally.gateway.GatewayConfig;
 import dev.tally.gateway.Source;
+import dev.tally.http.Metrics;
+import dev.tally.notifier.NotifierApp;
+import dev.tally.notifier.NotifierConfig;
+import dev.tally.notifier.NotifierEndpoint;
 import dev.tally.processor.ProcessorApp;
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.processor.ProcessorReset;
@@ -30,7 +34,7 @@ import dev.tally.schemas.Topics;
 /** The {@code tally} command: run the whole pipeline, or one part of it. */
 @Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
         description = "Webhooks in, exact windowed counts out.",
-        subcommands = {Tally.Up.class, Tally.Gateway.class, Tally.Processor.class, Tally.Broker.class, Tally.Reset.class,
+        subcommands = {Tally.Up.class, Tally.Gateway.class, Tally.Processor.class, Tally.Notifier.class, Tally.Broker.class, Tally.Reset.class,
                 LoopbackCluster.class})
 public final class Tally {
 
@@ -97,7 +101,8 @@ public final class Tally {
         }
     }
 
-    @Command(name = "up", description = "Run broker (unless KAFKA_BOOTSTRAP_SERVERS is set), gateway, processor and query API.")
+    @Command(name = "up", description = "Run broker (unless KAFKA_BOOTSTRAP_SERVERS is set), gateway, processor and query API, "
+            + "and the notifier when notify.sinks are configured.")
     static final class Up extends Common implements Callable<Integer> {
 
         @Option(names = "--data-dir", description = "Where the embedded broker and the state stores keep data "
@@ -112,6 +117,7 @@ public final class Tally {
             stateEnv.putIfAbsent("TALLY_STATE_DIR", dataDir.resolve("state").toString());
             final GatewayConfig gatewayConfig = GatewayConfig.from(file, env);
             final ProcessorConfig processorConfig = ProcessorConfig.from(file, stateEnv);
+            final NotifierConfig notifierConfig = NotifierConfig.from(file, env, processorConfig.notifyRoutes());
             Source.all(gatewayConfig, env); // fail on a missing secret or query token before starting anything
             QueryApp.checkAccess(processorConfig, env);
             KafkaSettings kafka = KafkaSettings.from(file, env);
@@ -124,7 +130,8 @@ public final class Tally {
             }
             final Pipeline pipeline;
             try {
-                pipeline = Pipeline.start(broker, gatewayConfig.withKafka(kafka), processorConfig.withKafka(kafka), env);
+                pipeline = Pipeline.start(broker, gatewayConfig.withKafka(kafka), processorConfig.withKafka(kafka),
+                        notifierConfig.withKafka(kafka), env);
                 pipeline.reloadGatewayOnChange(config);
             } catch (RuntimeException e) {
                 if (broker != null) {
@@ -152,17 +159,48 @@ public final class Tally {
         }
     }
 
-    @Command(name = "processor", description = "Run the stream processor and its query API against KAFKA_BOOTSTRAP_SERVERS.")
+    @Command(name = "processor", description = "Run the stream processor and its query API against KAFKA_BOOTSTRAP_SERVERS, "
+            + "and the notifier when notify.sinks are configured.")
     static final class Processor extends Common implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
-            final ProcessorConfig config = ProcessorConfig.from(file(), env());
+            final ConfigFile file = file();
+            final ProcessorConfig config = ProcessorConfig.from(file, env());
+            final NotifierConfig notifierConfig = NotifierConfig.from(file, env(), config.notifyRoutes());
             QueryApp.checkAccess(config, env());
             requireCluster(config.kafka());
             final ProcessorApp processor = new ProcessorApp(config).start();
             final QueryApp query = new QueryApp(config, new CountsService(processor.streams(), config),
                     Clock.systemUTC()).start();
-            awaitShutdown(query, processor);
+            if (notifierConfig.enabled()) {
+                final NotifierApp notifier = new NotifierApp(notifierConfig, query.meterRegistry(), Clock.systemUTC()).start();
+                awaitShutdown(notifier, query, processor);
+            } else {
+                awaitShutdown(query, processor);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "notifier", mixinStandardHelpOptions = true,
+            description = "Deliver the alerts of counters' thresholds to the sinks under notify.sinks (Standard Webhooks, Slack, "
+                    + "Discord), against KAFKA_BOOTSTRAP_SERVERS. Instances with the same notify.group_id share the work. "
+                    + "Serves GET /metrics and /healthz on notify.port (TALLY_NOTIFY_PORT, default 8082).")
+    static final class Notifier extends Common implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            final ConfigFile file = file();
+            final NotifierConfig config = NotifierConfig.from(file, env(), ProcessorConfig.from(file, env()).notifyRoutes());
+            requireCluster(config.kafka());
+            if (!config.enabled()) {
+                throw new ConfigException(file.origin() + ": no sinks under notify.sinks; the notifier has nothing to deliver to");
+            }
+            final Metrics metrics = Metrics.create("notifier");
+            final NotifierApp notifier = new NotifierApp(config, metrics.registry(), Clock.systemUTC()).start();
+            final NotifierEndpoint endpoint = new NotifierEndpoint(config, metrics).start();
+            System.out.println("notifier delivering to " + config.sinks().stream().map(s -> s.name()).toList()
+                    + "; metrics at http://" + config.host() + ":" + endpoint.port() + "/metrics");
+            awaitShutdown(notifier, endpoint);
             return 0;
         }
     }

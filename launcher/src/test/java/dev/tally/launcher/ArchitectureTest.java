@@ -13,7 +13,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 /**
  * The modules keep to their business, checked on the compiled classes: the query API knows the
  * processor only through its contract ({@code CounterState}, plus the configuration it is given),
- * the gateway never touches Kafka Streams, and the topology never touches HTTP.
+ * the gateway never touches Kafka Streams, the topology never touches HTTP, and the notifier knows
+ * neither Kafka Streams nor the processor (the launcher hands it the counters' sinks).
  */
 class ArchitectureTest {
 
@@ -53,6 +54,15 @@ class ArchitectureTest {
     void shouldKeepHttpOutOfTheTopology() {
         noClasses().that().resideInAPackage("dev.tally.processor..")
                 .should().dependOnClassesThat().resideInAPackage("io.javalin..")
+                .check(TALLY);
+    }
+
+    @Test
+    void shouldKeepTheNotifierApartFromTheProcessorAndKafkaStreams() {
+        noClasses().that().resideInAPackage("dev.tally.notifier..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka.streams..", "dev.tally.processor..",
+                        "dev.tally.query..", "dev.tally.gateway..")
+                .because("it reads the alerts topic like any consumer; which counter goes where comes from its config")
                 .check(TALLY);
     }
 }

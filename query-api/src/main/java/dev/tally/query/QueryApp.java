@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -138,6 +139,11 @@ public final class QueryApp implements AutoCloseable {
                     "This route is a Server-Sent Events stream: send the header Accept: text/event-stream "
                             + "(curl -N -H 'Accept: text/event-stream' ...; a browser's EventSource does it itself)."));
         }
+    }
+
+    /** The registry {@code GET /metrics} serves; parts running in the same JVM (the notifier) add their meters to it. */
+    public MeterRegistry meterRegistry() {
+        return metrics.registry();
     }
 
     public int port() {

@@ -62,6 +62,14 @@ public final class Topics {
             "alert.schema.json", "a key's count in a window first reached a configured threshold");
 
     /**
+     * Alerts the notifier gave up delivering to a sink (attempt limit or deadline reached). Key
+     * {@link UndeliveredAlert#topicKey()}; value {@link UndeliveredAlert}.
+     */
+    public static final Topic<String, UndeliveredAlert> UNDELIVERED = new Topic<>(
+            "alerts.undelivered", Serdes.String(), new JsonSerde<>(UndeliveredAlert.class),
+            "undelivered-alert.schema.json", "alerts the notifier gave up delivering to a sink, with the last status and reason");
+
+    /**
      * Records the processor could not read (not JSON, not an envelope). Key and value are the
      * original bytes; Kafka Streams adds headers naming the exception, topic, partition and offset.
      */
@@ -69,7 +77,8 @@ public final class Topics {
             "tally.deadletter", Serdes.ByteArray(), Serdes.ByteArray(),
             null, "records the processor could not read, with error headers");
 
-    public static final List<Topic<?, ?>> ALL = List.of(RAW, REJECTED, ORDERED, COUNT_UPDATES, COUNT_FINAL, LATE, ALERTS, DEAD_LETTER);
+    public static final List<Topic<?, ?>> ALL = List.of(RAW, REJECTED, ORDERED, COUNT_UPDATES, COUNT_FINAL, LATE, ALERTS, UNDELIVERED,
+            DEAD_LETTER);
 
     private Topics() {
     }

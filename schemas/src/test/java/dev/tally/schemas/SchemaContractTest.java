@@ -47,6 +47,18 @@ class SchemaContractTest {
     }
 
     @Test
+    void shouldWriteUndeliveredAlertsThatMatchTheirSchema() throws Exception {
+        final Alert alert = new Alert("c", "shop|pro", "1h", T, T.plusSeconds(3600), 100, 100, "e1", T.plusSeconds(5));
+        final UndeliveredAlert answered = new UndeliveredAlert(alert, "ops", "alert_0123", 5, 503, "503 after 5 attempts", T, T.plusSeconds(60));
+        final UndeliveredAlert silent = new UndeliveredAlert(alert, "ops", "alert_0123", 1, null, "timed out", T, T);
+        assertThat(schema("undelivered-alert.schema.json").validate(toJson(answered, Topics.UNDELIVERED))).isEmpty();
+        assertThat(schema("undelivered-alert.schema.json").validate(toJson(silent, Topics.UNDELIVERED))).isEmpty();
+        assertThat(Topics.UNDELIVERED.valueSerde().deserializer().deserialize("t",
+                Topics.UNDELIVERED.valueSerde().serializer().serialize("t", answered))).isEqualTo(answered);
+        assertThat(answered.topicKey()).isEqualTo(alert.topicKey() + "|ops");
+    }
+
+    @Test
     void shouldWriteProblemsThatMatchTheirSchema() throws Exception {
         final Problem problem = Problem.of(401, "bad-signature", "Signature verification failed", "no").at("/webhooks/x");
         assertThat(schema("problem.schema.json").validate(Json.MAPPER.readTree(problem.toJson()))).isEmpty();

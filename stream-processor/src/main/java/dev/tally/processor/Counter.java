@@ -32,22 +32,24 @@ import dev.tally.schemas.GroupKey;
  * @param thresholds counts that, when a key's count in a window first reaches them, emit one alert
  * @param hop        null for tumbling windows; else hopping windows that start every {@code hop}, so an
  *                   event counts in {@code size / hop} windows of each size
+ * @param sinks      the names of the sinks ({@code notify.sinks}) its alerts are delivered to, written {@code notify:}
+ *                   in the config file; empty: none. The launcher checks each against the configured sinks at start
  */
 public record Counter(String name, Set<String> sources, Set<String> eventTypes, List<String> groupBy,
                       List<Duration> windows, Duration grace, Map<String, Set<String>> payload,
-                      Map<String, Long> deltas, List<Long> thresholds, Duration hop) {
+                      Map<String, Long> deltas, List<Long> thresholds, Duration hop, List<String> sinks) {
 
     /** A counter with tumbling windows and no payload filter, deltas or thresholds. */
     public Counter(final String name, final Set<String> sources, final Set<String> eventTypes, final List<String> groupBy,
                    final List<Duration> windows, final Duration grace) {
-        this(name, sources, eventTypes, groupBy, windows, grace, Map.of(), Map.of(), List.of(), null);
+        this(name, sources, eventTypes, groupBy, windows, grace, Map.of(), Map.of(), List.of(), null, List.of());
     }
 
     /** A counter with tumbling windows. */
     public Counter(final String name, final Set<String> sources, final Set<String> eventTypes, final List<String> groupBy,
                    final List<Duration> windows, final Duration grace, final Map<String, Set<String>> payload,
                    final Map<String, Long> deltas, final List<Long> thresholds) {
-        this(name, sources, eventTypes, groupBy, windows, grace, payload, deltas, thresholds, null);
+        this(name, sources, eventTypes, groupBy, windows, grace, payload, deltas, thresholds, null, List.of());
     }
 
     static final Set<String> ENVELOPE_FIELDS = Set.of("source", "event_type", "entity_id", "schema_version");
@@ -64,6 +66,10 @@ public record Counter(String name, Set<String> sources, Set<String> eventTypes, 
         payload = Map.copyOf(payload);
         deltas = Map.copyOf(deltas);
         thresholds = thresholds.stream().sorted().distinct().toList();
+        sinks = List.copyOf(sinks);
+        if (!sinks.isEmpty() && thresholds.isEmpty()) {
+            throw new ConfigException("counter '" + name + "': notify " + sinks + " needs thresholds; without them it has no alerts");
+        }
         for (String pointer : payload.keySet()) {
             if (!pointer.startsWith("/")) {
                 throw new ConfigException("counter '" + name + "': payload filter keys are JSON pointers into the payload, "

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import dev.tally.config.ConfigException;
 import dev.tally.config.ConfigFile;
 import dev.tally.config.Env;
@@ -103,7 +105,8 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     }
 
     private record CounterSection(String name, Filter filter, List<String> groupBy, List<Duration> windows, Duration grace,
-                                  Map<String, Long> deltas, List<Long> thresholds, Duration hop) {
+                                  Map<String, Long> deltas, List<Long> thresholds, Duration hop,
+                                  @JsonProperty("notify") List<String> sinks) {
         record Filter(List<String> source, List<String> eventType, Map<String, List<String>> payload) {
         }
     }
@@ -148,7 +151,8 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                     payload,
                     c.deltas() == null ? Map.of() : c.deltas(),
                     c.thresholds() == null ? List.of() : c.thresholds(),
-                    c.hop());
+                    c.hop(),
+                    c.sinks() == null ? List.of() : c.sinks());
             if (!names.add(counter.name())) {
                 throw new ConfigException(file.origin() + ": two counters are named '" + counter.name() + "'");
             }
@@ -238,6 +242,13 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     /** The dedupe horizon of events from {@code source}. */
     public Duration dedupeHorizon(final String source) {
         return dedupeHorizons.getOrDefault(source, dedupeHorizon);
+    }
+
+    /** Counter name to the sinks its alerts go to, for the counters that name any (the notifier's routes). */
+    public Map<String, List<String>> notifyRoutes() {
+        final Map<String, List<String>> routes = new TreeMap<>();
+        counters.stream().filter(c -> !c.sinks().isEmpty()).forEach(c -> routes.put(c.name(), c.sinks()));
+        return routes;
     }
 
     public Counter counter(final String name) {

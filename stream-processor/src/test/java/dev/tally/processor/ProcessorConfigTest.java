@@ -3,6 +3,7 @@ package dev.tally.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.streams.StreamsConfig;
@@ -43,5 +44,29 @@ class ProcessorConfigTest {
         assertThatThrownBy(() -> parse("stream_threads: 0"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("processor.stream_threads must be 1 or more, got 0");
+    }
+
+    @Test
+    void shouldListTheSinksEachCounterNotifies() {
+        final ProcessorConfig config = ProcessorConfig.from(ConfigFile.parse("ProcessorConfigTest", """
+                processor:
+                  counters:
+                    - {name: orders, group_by: [source], thresholds: [100], notify: [sales-slack, ops]}
+                    - {name: quiet, group_by: [source], thresholds: [5]}
+                """), Map.of());
+
+        assertThat(config.counter("orders").sinks()).containsExactly("sales-slack", "ops");
+        assertThat(config.counter("quiet").sinks()).isEmpty();
+        assertThat(config.notifyRoutes()).isEqualTo(Map.of("orders", List.of("sales-slack", "ops")));
+    }
+
+    @Test
+    void shouldRefuseNotifyOnACounterWithoutThresholds() {
+        assertThatThrownBy(() -> ProcessorConfig.from(ConfigFile.parse("ProcessorConfigTest", """
+                processor:
+                  counters: [{name: c, group_by: [source], notify: [ops]}]
+                """), Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("counter 'c': notify [ops] needs thresholds");
     }
 }

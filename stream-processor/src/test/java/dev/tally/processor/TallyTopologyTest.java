@@ -310,7 +310,7 @@ class TallyTopologyTest {
     @Test
     void shouldCountAnEventInEveryHoppingWindowThatContainsIt() {
         final Counter hopping = new Counter("hopping", Set.of(), Set.of(), List.of("source"), List.of(ONE_MINUTE),
-                Duration.ZERO, Map.of(), Map.of(), List.of(), Duration.ofSeconds(20));
+                Duration.ZERO, Map.of(), Map.of(), List.of(), Duration.ofSeconds(20), List.of());
         start(hopping);
         send(event("a", "push", T0.plusSeconds(50)), T0);   // in the windows starting at 0:00, 0:20 and 0:40
         send(event("b", "push", T0.plusSeconds(60)), T0);   // 0:20, 0:40, 1:00

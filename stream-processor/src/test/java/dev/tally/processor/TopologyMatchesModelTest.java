@@ -65,7 +65,7 @@ class TopologyMatchesModelTest {
     private static final Counter B_BY_PLAN = new Counter("b_by_plan", Set.of("b"), Set.of(), List.of("source", "/payload/plan"),
             List.of(Duration.ofMinutes(1)), Duration.ZERO, Map.of(), Map.of(), List.of(2L));
     private static final Counter HOPPING = new Counter("hopping", Set.of("a"), Set.of(), List.of("event_type"),
-            List.of(Duration.ofMinutes(2)), Duration.ofSeconds(10), Map.of(), Map.of(), List.of(4L), Duration.ofSeconds(30));
+            List.of(Duration.ofMinutes(2)), Duration.ofSeconds(10), Map.of(), Map.of(), List.of(4L), Duration.ofSeconds(30), List.of());
     private static final ProcessorConfig CONFIG = new ProcessorConfig("model", Path.of("unused"), Duration.ofHours(24),
             Map.of("b", Duration.ofMinutes(10)), Duration.ofSeconds(5), Duration.ofSeconds(2), StoreKind.MEMORY, 64L << 20, Duration.ofDays(7),
             Duration.ofMillis(100), List.of(BY_TYPE, B_BY_PLAN, HOPPING), "127.0.0.1", 0, "127.0.0.1",
