@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * A stage's notion of "now" in event time: the largest event time it has seen (its stream time),
- * which starts following the wall clock once no event has arrived for {@code idleAdvance}. That is
+ * which starts following the wall clock once no event has arrived for {@code idleAdvance} while none
+ * is known to wait in its input ({@link InputBacklog}). That is
  * what lets buffers drain and windows close when traffic stops; while events keep arriving (a
  * replay of old data, say) only their event times move it.
  *
@@ -55,14 +56,22 @@ final class IdleClock {
     /**
      * @param caughtUp whether the stage's input has been read to its end: before its first event, only
      *                 then is it empty rather than still waiting for its records
+     * @param behind   whether records of the stage's input are known to wait: then no event for a while
+     *                 means a busy thread, not an idle sender, and the time waits for the events
      * @return whether the time moved
      */
-    boolean tick(final long wallNow, final boolean caughtUp) {
+    boolean tick(final long wallNow, final boolean caughtUp, final boolean behind) {
         if (observed == Long.MIN_VALUE) {
             return followWallClockFromStart(wallNow, caughtUp);
         }
         final long idleFor = wallNow - observedAtWall;
         if (idleFor < idleAdvanceMs) {
+            return false;
+        }
+        if (behind) {
+            // Each such advance would stay (the time never moves back): in a replay on a busy machine they
+            // added up to minutes ahead of the events still to read, and those went to events.late.
+            observedAtWall = wallNow;
             return false;
         }
         final long advanced = observed + idleFor - LAG;

@@ -77,6 +77,18 @@ public final class InputBacklog implements AutoCloseable {
         lags = next;
     }
 
+    /**
+     * Whether, at the last refresh, records of {@code topic}'s {@code partition} were known to wait
+     * (a lag above zero): a partition that is slow, not idle. False when it is not known.
+     */
+    boolean behind(final String topic, final int partition) {
+        if (alwaysCaughtUp) {
+            return false;
+        }
+        final Double lag = lags.get(key(topic, partition));
+        return lag != null && lag > 0;
+    }
+
     // Consumer metrics may spell a topic's dots as underscores; compare both the same way.
     private static String key(final String topic, final int partition) {
         return topic.replace('.', '_') + "#" + partition;

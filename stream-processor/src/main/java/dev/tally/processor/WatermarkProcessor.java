@@ -45,7 +45,8 @@ public final class WatermarkProcessor implements Processor<String, ReceivedEvent
     public void init(final ProcessorContext<String, ReceivedEvent> context) {
         this.context = context;
         context.schedule(IdleClock.TICK, PunctuationType.WALL_CLOCK_TIME, wallNow -> {
-            clock.tick(wallNow, backlog.caughtUp(Topics.RAW.name(), context.taskId().partition()));
+            clock.tick(wallNow, backlog.caughtUp(Topics.RAW.name(), context.taskId().partition()),
+                    backlog.behind(Topics.RAW.name(), context.taskId().partition()));
             markProgress();
         });
     }

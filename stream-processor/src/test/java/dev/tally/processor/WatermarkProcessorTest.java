@@ -87,6 +87,41 @@ class WatermarkProcessorTest {
     }
 
     @Test
+    void shouldNotRunAheadOfAPartitionWhoseRecordsWaitWhileItsThreadIsBusy() {
+        final InputBacklog backlog = new InputBacklog();
+        backlog.refresh(InputBacklogTest.lags(Topics.RAW.name(), 0, 50_000));   // a replay on a busy machine
+        final MockProcessorContext<String, ReceivedEvent> context = context(T0);
+        final WatermarkProcessor stage = start(context, backlog);
+        final Punctuator tick = tick(context);
+        stage.process(record("a", T0 + 60_000));
+        context.setCurrentSystemTimeMs(T0);
+        tick.punctuate(T0);
+        for (long wall = T0 + 500; wall <= T0 + 30_000; wall += IdleClock.TICK.toMillis()) {
+            tick.punctuate(wall);                      // 30 s without an event: the thread was elsewhere
+        }
+        assertThat(marks(context)).as("only the events move it while records wait").containsExactly(T0 + 55_000);
+
+        backlog.refresh(InputBacklogTest.lags(Topics.RAW.name(), 0, 0));
+        for (long wall = T0 + 30_500; wall <= T0 + 33_000; wall += IdleClock.TICK.toMillis()) {
+            tick.punctuate(wall);
+        }
+        assertThat(marks(context)).as("read to the end and still no event: idle, it follows the wall clock")
+                .hasSizeGreaterThan(1).last().isEqualTo(T0 + 55_000 + 33_000 - 30_000 - IdleClock.LAG);
+    }
+
+    @Test
+    void shouldFollowTheWallClockWhenAPartitionWithEventsGoesIdle() {
+        final MockProcessorContext<String, ReceivedEvent> context = context(T0);
+        final WatermarkProcessor stage = start(context, InputBacklog.NONE);
+        final Punctuator tick = tick(context);
+        stage.process(record("a", T0 + 60_000));
+        tick.punctuate(T0);
+        tick.punctuate(T0 + 1_500);
+        tick.punctuate(T0 + 4_000);
+        assertThat(marks(context)).containsExactly(T0 + 55_000, T0 + 55_000 + 4_000 - IdleClock.LAG);
+    }
+
+    @Test
     void shouldTakeAPartitionForEmptyAfterTheFallbackWhenItsLagIsNeverSeenAtZero() {
         final InputBacklog unknown = new InputBacklog();   // no metrics at all
         final MockProcessorContext<String, ReceivedEvent> context = context(T0);
