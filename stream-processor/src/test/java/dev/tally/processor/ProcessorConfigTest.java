@@ -3,6 +3,7 @@ package dev.tally.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.Map;
 
 import org.apache.kafka.streams.StreamsConfig;
@@ -43,5 +44,13 @@ class ProcessorConfigTest {
         assertThatThrownBy(() -> parse("stream_threads: 0"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("processor.stream_threads must be 1 or more, got 0");
+    }
+
+    @Test
+    void shouldBoundTheFutureSkewByFiveMinutesUnlessConfigured() {
+        assertThat(parse("").maxFutureSkew()).isEqualTo(Duration.ofMinutes(5));
+        final ProcessorConfig config = parse("max_future_skew: 10m");
+        assertThat(config.maxFutureSkew()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(config.withStateDir(config.stateDir().resolve("x")).maxFutureSkew()).isEqualTo(Duration.ofMinutes(10));
     }
 }
