@@ -71,16 +71,20 @@ final class Readiness {
             lastThreadFailure = now;
         }
         final KafkaStreams.State state = probe.state();
-        if (state != KafkaStreams.State.RUNNING) {
+        if (state == KafkaStreams.State.RUNNING) {
+            final Set<String> unqueryable = probe.unqueryableStores();
+            unavailableSince.keySet().retainAll(unqueryable);
+            unqueryable.forEach(store -> unavailableSince.putIfAbsent(store, now));
+        } else {
             unavailableSince.clear();
-            return new Status(false, "The processor is " + state + ", not RUNNING (starting, restoring, rebalancing or stopped).");
         }
-        final Set<String> unqueryable = probe.unqueryableStores();
-        unavailableSince.keySet().retainAll(unqueryable);
-        unqueryable.forEach(store -> unavailableSince.putIfAbsent(store, now));
         if (lastThreadFailure != null && lastThreadFailure.plus(THREAD_FAILURE_WINDOW).isAfter(now)) {
             return new Status(false, "A stream thread failed and was replaced at " + lastThreadFailure + " (" + failed
-                    + " since start); ready again " + THREAD_FAILURE_WINDOW.toSeconds() + " s after the last failure.");
+                    + " since start; the processor is " + state + "); ready again " + THREAD_FAILURE_WINDOW.toSeconds()
+                    + " s after the last failure.");
+        }
+        if (state != KafkaStreams.State.RUNNING) {
+            return new Status(false, "The processor is " + state + ", not RUNNING (starting, restoring, rebalancing or stopped).");
         }
         final Set<String> stuck = new TreeSet<>();
         unavailableSince.forEach((store, since) -> {

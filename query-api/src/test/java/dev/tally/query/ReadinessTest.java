@@ -50,6 +50,14 @@ class ReadinessTest {
     }
 
     @Test
+    void shouldSayAThreadFailedEvenWhileTheReplacementRebalances() {
+        readiness.check();
+        probe.failedThreads = 1;
+        probe.state = KafkaStreams.State.REBALANCING;
+        assertThat(readiness.check().detail()).contains("A stream thread failed").contains("REBALANCING");
+    }
+
+    @Test
     void shouldStayNotReadyWhileThreadsKeepFailing() {
         for (int i = 1; i <= 5; i++) {
             probe.failedThreads = i;
