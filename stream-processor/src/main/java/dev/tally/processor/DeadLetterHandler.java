@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
@@ -22,8 +23,9 @@ import dev.tally.schemas.Topics;
  * Under {@code exactly_once_v2} nothing written in the refused record's transaction can commit: the
  * refusal is remembered in {@link RefusedWrites}, Kafka Streams aborts and processes the task's
  * records again, and {@link DivertingProducer} writes the dead-letter record in place of the
- * refused one. Errors Kafka Streams handles itself (fenced producer, fatal client errors) never
- * reach here.
+ * refused one. A retriable error (a timeout, a leader moving) is not the record's fault: the task
+ * is processed again from the last commit and the record sent again. Errors Kafka Streams handles
+ * itself (fenced producer, fatal client errors) never reach here.
  */
 public final class DeadLetterHandler implements ProductionExceptionHandler {
 
@@ -45,6 +47,12 @@ public final class DeadLetterHandler implements ProductionExceptionHandler {
         if (Topics.DEAD_LETTER.name().equals(record.topic())) {
             LOG.error("a dead-letter record was refused too; it is lost (timestamp {})", record.timestamp(), exception);
             return Response.resume();
+        }
+        if (exception instanceof RetriableException) {
+            // Not the record's fault (the broker is slow or moving): sent again, never dead-lettered.
+            LOG.warn("a record for {} could not be written yet ({}); processing again from the last commit", record.topic(),
+                    exception.toString());
+            return Response.retry();
         }
         refused.refused(record, exception);
         LOG.atError().addKeyValue("topic", record.topic()).addKeyValue("timestamp", record.timestamp())

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -57,6 +58,16 @@ class RefusedWritesTest {
         assertThat(kafka.history()).extracting(ProducerRecord::topic).containsExactly(Topics.DEAD_LETTER.name(), Topics.ORDERED.name());
         assertThat(refused.refusals()).isEqualTo(1);
         assertThat(refused.diverted()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldSendAgainWhatTheBrokerCouldNotTakeYetInsteadOfDeadLetteringIt() {
+        final DeadLetterHandler handler = handler(StreamsConfig.EXACTLY_ONCE_V2);
+        final ProductionExceptionHandler.Response response = handler.handleError(NO_INPUT, REFUSED,
+                new TimeoutException("Expiring 1 record(s)"));
+
+        assertThat(response.result()).isEqualTo(ProductionExceptionHandler.Result.RETRY);
+        assertThat(refused.refusals()).isZero();
     }
 
     private DeadLetterHandler handler(final String guarantee) {
