@@ -25,8 +25,9 @@ import dev.tally.schemas.Rejection;
  * {@code POST /webhooks/{source}}, in the order that costs a refused sender least: allowlist
  * (403), rate limits (429), announced size (413), content type (415), the body read up to the
  * source's limit (413), the signature on the raw bytes (401), the source's JSON Schema (400), the
- * scheme's mapping (400), its events' times against {@code max_future_skew} (422), then Kafka (202 once acknowledged, 503 + Retry-After when not). Every
- * refusal is counted and offered to the rejected-deliveries topic.
+ * scheme's mapping (400), its events' times against {@code max_future_skew} (422), then Kafka (202
+ * once acknowledged, 503 + Retry-After when not). Every refusal is counted and offered to the
+ * rejected-deliveries topic.
  */
 final class Intake {
 
