@@ -29,14 +29,19 @@ import dev.tally.config.KafkaSettings;
  * @param rejected       how many rejected deliveries per source reach {@code webhooks.rejected} (default 10/s)
  * @param sources        the configured senders by name
  * @param kafka          where Kafka is and how topics are created
+ * @param maxFutureSkew  how far an event's time may be ahead of its receive time for sources that set no
+ *                       {@code max_future_skew} ({@code gateway.max_future_skew}, default 5m); 422 beyond
  */
 public record GatewayConfig(String host, int port, Duration ackTimeout, long maxBodyBytes, List<IpRange> trustedProxies,
-                            Tls tls, Rejected rejected, Map<String, SourceSettings> sources, KafkaSettings kafka) {
+                            Tls tls, Rejected rejected, Map<String, SourceSettings> sources, KafkaSettings kafka,
+                            Duration maxFutureSkew) {
 
     /** Default {@link #maxBodyBytes}: 1 MiB. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
     /** Default {@link Rejected#perSource}: 10 rejected deliveries a second per source. */
     public static final Rate DEFAULT_REJECTED_RATE = Rate.parse("10/s");
+    /** Default {@link #maxFutureSkew}: 5 minutes, as the signed-timestamp tolerance of the schemes that sign one. */
+    public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofMinutes(5);
 
     /**
      * HTTPS on the gateway's port.
@@ -89,6 +94,8 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
      * @param rateLimit       every scheme: token buckets per source and per client address (default unlimited); 429
      * @param allowIps        every scheme: client addresses (CIDR) allowed to deliver (default any); 403 otherwise
      * @param schema          every scheme: a JSON Schema file the verified body must match (default none); 400
+     * @param maxFutureSkew   every scheme: how far an event's time may be ahead of its receive time (default the
+     *                        gateway's {@code max_future_skew}, 5m); 422 beyond, for the whole delivery
      */
     public record SourceSettings(
             String scheme,
@@ -104,7 +111,8 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
             List<String> contentTypes,
             RateLimit rateLimit,
             List<IpRange> allowIps,
-            String schema) {
+            String schema,
+            Duration maxFutureSkew) {
 
         /** The scheme-specific optional settings that are set, by their names in the file. */
         public Set<String> options() {
@@ -133,7 +141,7 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
     }
 
     private record Section(String host, Integer port, Duration ackTimeout, Long maxBodyBytes, List<IpRange> trustedProxies,
-                           Tls tls, Rejected rejected, Map<String, SourceSettings> sources) {
+                           Tls tls, Rejected rejected, Map<String, SourceSettings> sources, Duration maxFutureSkew) {
     }
 
     public GatewayConfig {
@@ -152,7 +160,11 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
                 s.tls(),
                 s.rejected() == null || s.rejected().perSource() == null ? new Rejected(DEFAULT_REJECTED_RATE) : s.rejected(),
                 s.sources() == null ? Map.of() : new TreeMap<>(s.sources()),
-                KafkaSettings.from(file, env));
+                KafkaSettings.from(file, env),
+                s.maxFutureSkew() == null ? DEFAULT_MAX_FUTURE_SKEW : s.maxFutureSkew());
+        if (config.maxFutureSkew().isNegative()) {
+            throw new ConfigException(file.origin() + ": gateway.max_future_skew must be 0 or more, got " + config.maxFutureSkew());
+        }
         if (config.sources().isEmpty()) {
             throw new ConfigException(file.origin() + ": configure at least one source under gateway.sources");
         }
@@ -163,6 +175,6 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
     }
 
     public GatewayConfig withKafka(final KafkaSettings kafka) {
-        return new GatewayConfig(host, port, ackTimeout, maxBodyBytes, trustedProxies, tls, rejected, sources, kafka);
+        return new GatewayConfig(host, port, ackTimeout, maxBodyBytes, trustedProxies, tls, rejected, sources, kafka, maxFutureSkew);
     }
 }

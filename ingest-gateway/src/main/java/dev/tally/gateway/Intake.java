@@ -25,8 +25,9 @@ import dev.tally.schemas.Rejection;
  * {@code POST /webhooks/{source}}, in the order that costs a refused sender least: allowlist
  * (403), rate limits (429), announced size (413), content type (415), the body read up to the
  * source's limit (413), the signature on the raw bytes (401), the source's JSON Schema (400), the
- * scheme's mapping (400), then Kafka (202 once acknowledged, 503 + Retry-After when not). Every
- * refusal is counted and offered to the rejected-deliveries topic.
+ * scheme's mapping (400), its events' times against {@code max_future_skew} (422), then Kafka (202
+ * once acknowledged, 503 + Retry-After when not). Every refusal is counted and offered to the
+ * rejected-deliveries topic.
  */
 final class Intake {
 
@@ -40,7 +41,8 @@ final class Intake {
             "unsupported-content-type", "content-type",
             "rate-limited", "rate-limited",
             "ip-not-allowed", "ip-not-allowed",
-            "bad-request", "bad-request");
+            "bad-request", "bad-request",
+            "future-timestamp", "future_timestamp");
 
     /** The sources in force and how client addresses are found; replaced whole on reload. */
     record Sources(Map<String, Source> byName, ClientIp clientIp) {
@@ -89,7 +91,7 @@ final class Intake {
             if (policy.schema() != null) {
                 policy.schema().validate(JsonBody.parse(delivery));
             }
-            final Outcome outcome = source.mapper().map(source.name(), delivery);
+            final Outcome outcome = source.map(delivery);
             if (outcome instanceof Outcome.Reply reply) {
                 // A handshake (Slack url_verification, Discord PING): answered directly, nothing to count.
                 ctx.status(200).json(reply.body());

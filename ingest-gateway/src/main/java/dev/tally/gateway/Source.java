@@ -54,7 +54,19 @@ public record Source(String name, String scheme, SignatureVerifier verifier, Eve
             default -> throw new ConfigException(where + ": unknown scheme '" + settings.scheme() + "'; known schemes: "
                     + String.join(", ", Schemes.NAMES));
         };
-        return new Source(name, scheme, parts.verifier(), parts.mapper(), Policy.from(name, settings, config.maxBodyBytes()),
+        return new Source(name, scheme, parts.verifier(), parts.mapper(), Policy.from(name, settings, config.maxBodyBytes(), config.maxFutureSkew()),
                 settings.header());
+    }
+
+    /**
+     * The delivery's events as the scheme maps them, from whichever field gives its event time, each
+     * checked against the source's {@code max_future_skew} ({@link Policy#checkEventTimes}).
+     */
+    Outcome map(final Delivery delivery) {
+        final Outcome outcome = mapper.map(name, delivery);
+        if (outcome instanceof Outcome.Events events) {
+            policy.checkEventTimes(events.events());
+        }
+        return outcome;
     }
 }

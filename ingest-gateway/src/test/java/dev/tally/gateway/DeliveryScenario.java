@@ -26,6 +26,7 @@ final class DeliveryScenario {
             {"event_id":"evt-1","event_type":"order.created","timestamp":"2026-11-22T09:59:58Z","schema_version":"1","payload":{"plan":"pro"}}""";
     private String key = SECRET;
     private Instant signedAt = NOW.minusSeconds(2);
+    private Instant receivedAt = NOW;
 
     private DeliveryScenario(final Signer signer) {
         this.signer = signer;
@@ -55,6 +56,13 @@ final class DeliveryScenario {
         return this;
     }
 
+    /** Received (and signed) at {@code time} instead of {@link #NOW}: the same body then has other event times relative to its receipt. */
+    DeliveryScenario receivedAt(final Instant time) {
+        this.receivedAt = time;
+        this.signedAt = time;
+        return this;
+    }
+
     DeliveryScenario withOldTimestamp() {
         return signedAt(NOW.minus(TOLERANCE).minusSeconds(1));
     }
@@ -78,7 +86,7 @@ final class DeliveryScenario {
     /** Signs the current body, then swaps in {@code tampered} as the bytes that arrive. */
     Delivery tamperedTo(final String tampered) {
         final Delivery original = build();
-        return new Delivery(original.headers(), tampered.getBytes(StandardCharsets.UTF_8), NOW);
+        return new Delivery(original.headers(), tampered.getBytes(StandardCharsets.UTF_8), receivedAt);
     }
 
     Delivery build() {
@@ -87,6 +95,6 @@ final class DeliveryScenario {
         all.putAll(signed.headers());
         all.putAll(headers);
         all.keySet().removeAll(removed);
-        return new Delivery(all::get, signed.body(), NOW);
+        return new Delivery(all::get, signed.body(), receivedAt);
     }
 }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -56,6 +58,30 @@ class RejectedTopicTest {
             try (InputStream schema = getClass().getResourceAsStream("/schemas/" + Topics.REJECTED.schema())) {
                 assertThat(JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(schema).validate(value)).isEmpty();
             }
+        }
+    }
+
+    @Test
+    void shouldRefuseAnEventStampedAnHourAheadWith422NamingTheLimitAndRecordWhy() throws Exception {
+        try (TestGateway gw = TestGateway.startAt(Clock.fixed(DeliveryScenario.NOW, ZoneOffset.UTC), SOURCES, ENV)) {
+            final Delivery ahead = DeliveryScenario.valid().withBody(
+                    "{\"event_id\":\"evt-9\",\"event_type\":\"order.created\",\"timestamp\":\"2026-11-22T11:00:00Z\",\"schema_version\":\"1\"}").build();
+            final var response = gw.postSigned("shop", ahead);
+            assertThat(response.statusCode()).isEqualTo(422);
+            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+            final JsonNode problem = Json.MAPPER.readTree(response.body());
+            assertThat(problem.get("type").asText()).endsWith("/future-timestamp");
+            assertThat(problem.get("detail").asText()).contains("max_future_skew (5m)").contains("2026-11-22T10:05:00Z");
+
+            final List<ProducerRecord<String, byte[]>> written = awaitRecords(gw.rejected, 1);
+            assertThat(written).hasSize(1);
+            final JsonNode value = Json.MAPPER.readTree(written.get(0).value());
+            assertThat(value.get("reason").asText()).isEqualTo("future_timestamp");
+            assertThat(value.get("status").asInt()).isEqualTo(422);
+            try (InputStream schema = getClass().getResourceAsStream("/schemas/" + Topics.REJECTED.schema())) {
+                assertThat(JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(schema).validate(value)).isEmpty();
+            }
+            assertThat(gw.events.history()).as("nothing reaches webhooks.raw").isEmpty();
         }
     }
 

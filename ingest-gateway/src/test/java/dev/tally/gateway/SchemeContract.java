@@ -3,6 +3,10 @@ package dev.tally.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -80,8 +84,24 @@ abstract class SchemeContract {
         return source().verifier().verify(delivery);
     }
 
+    /** The scheme's mapping with the source's rules on mapped events ({@code max_future_skew}), as the gateway runs it. */
     Outcome map(final Delivery delivery) {
-        return source().mapper().map("src", delivery);
+        return source().map(delivery);
+    }
+
+    /**
+     * Whether the event time is the receive time (no event time in the body) or the signed send time, so that
+     * receiving the same delivery earlier moves it too: then it is never ahead by more than the tolerance.
+     */
+    boolean eventTimeMovesWithTheDelivery() {
+        return false;
+    }
+
+    /** The latest event time of the valid delivery's events. */
+    private Instant latestEventTime() {
+        final Delivery delivery = valid().build();
+        verify(delivery);
+        return ((Outcome.Events) map(delivery)).events().stream().map(Envelope::eventTime).max(Comparator.naturalOrder()).orElseThrow();
     }
 
     /** Verifies, then maps to exactly one event. */
@@ -102,6 +122,27 @@ abstract class SchemeContract {
             assertThat(e.problem().status()).isEqualTo(status);
             assertThat(e.problem().detail()).contains(detail);
         });
+    }
+
+    /** The same valid body, received earlier: its event time is then ahead of its receive time by more than the default 5 minutes. */
+    @Test
+    void shouldRefuseAnEventStampedFurtherAheadThanTheFutureSkewWith422() {
+        final Duration skew = GatewayConfig.DEFAULT_MAX_FUTURE_SKEW;
+        final Delivery early = valid().receivedAt(latestEventTime().minus(skew).minusMillis(1)).build();
+        assertThat(verify(early)).isZero();
+        if (eventTimeMovesWithTheDelivery()) {
+            assertThat(map(early)).isInstanceOf(Outcome.Events.class);
+        } else {
+            assertProblem(() -> map(early), 422, "max_future_skew (5m)");
+        }
+    }
+
+    @Test
+    void shouldAcceptAnEventStampedExactlyTheFutureSkewAhead() {
+        final Delivery atTheLimit = valid().receivedAt(latestEventTime().minus(GatewayConfig.DEFAULT_MAX_FUTURE_SKEW)).build();
+        assertThat(verify(atTheLimit)).isZero();
+        final List<Envelope> events = ((Outcome.Events) map(atTheLimit)).events();
+        assertThat(events).isNotEmpty();
     }
 
     @Test

@@ -33,6 +33,14 @@ class SendGridSchemeTest extends TimestampedSchemeContract {
     }
 
     @Test
+    void shouldRefuseTheWholeBatchWhenOneEventIsStampedTooFarAhead() {
+        final String oneAhead = BODY.replace("\"timestamp\":1795341595", "\"timestamp\":" + (1_795_341_597L + 3600));
+        final Delivery delivery = valid().withBody(oneAhead).build();
+        verify(delivery);
+        assertProblem(() -> map(delivery), 422, "Event 'sg-2' has event time 2026-11-22T10:59:57Z");
+    }
+
+    @Test
     void shouldRejectABatchWithABadElementWith400NamingIt() {
         assertProblem(() -> map(valid().withBody("[{\"event\":\"open\",\"sg_event_id\":\"a\"},{\"event\":\"open\"}]").build()),
                 400, "Event [1] of the array: The body's /sg_event_id is missing");

@@ -3,6 +3,7 @@ package dev.tally.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,6 +19,21 @@ class StandardWebhooksSchemeTest extends TimestampedSchemeContract {
 
     StandardWebhooksSchemeTest() {
         super("standard", Signers.standardHmac(), "webhook-signature", BODY);
+    }
+
+    /** The event time is the signed webhook-timestamp: receiving the delivery earlier moves it too. */
+    @Override
+    boolean eventTimeMovesWithTheDelivery() {
+        return true;
+    }
+
+    @Test
+    void shouldRefuseASignedTimestampWithinALongToleranceButBeyondTheFutureSkewWith422() {
+        final Source lenient = source("standard", "tolerance: 1h", signer().configured(DeliveryScenario.SECRET),
+                signer().configured(DeliveryScenario.OLD_SECRET));
+        final Delivery ahead = valid().signedAt(DeliveryScenario.NOW.plus(Duration.ofMinutes(30))).build();
+        assertThat(lenient.verifier().verify(ahead)).isZero();
+        assertProblem(() -> lenient.map(ahead), 422, "max_future_skew (5m)");
     }
 
     @Test

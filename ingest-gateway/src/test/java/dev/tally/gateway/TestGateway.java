@@ -30,9 +30,14 @@ final class TestGateway implements AutoCloseable {
     final MockProducer<String, byte[]> rejectedProducer;
 
     private TestGateway(final GatewayConfig config, final Map<String, String> env, final MockProducer<String, byte[]> rejections) {
+        this(config, env, rejections, Clock.systemUTC());
+    }
+
+    private TestGateway(final GatewayConfig config, final Map<String, String> env, final MockProducer<String, byte[]> rejections,
+                        final Clock clock) {
         this.rejectedProducer = rejections == null ? rejected : rejections;
         final GatewayApp.Kafka kafka = new GatewayApp.Kafka(events, rejectedProducer, () -> null, () -> { }, () -> { });
-        this.app = new GatewayApp(config, env, Clock.systemUTC(), kafka).start();
+        this.app = new GatewayApp(config, env, clock, kafka).start();
         this.base = "http://127.0.0.1:" + app.port();
     }
 
@@ -53,6 +58,12 @@ final class TestGateway implements AutoCloseable {
     static TestGateway start(final String gatewayYaml, final Map<String, String> env) {
         final ConfigFile file = ConfigFile.parse("test", "gateway:\n  port: 0\n" + gatewayYaml.indent(2));
         return new TestGateway(GatewayConfig.from(file, env), env, null);
+    }
+
+    /** A gateway whose receive times come from {@code clock}. */
+    static TestGateway startAt(final Clock clock, final String gatewayYaml, final Map<String, String> env) {
+        final ConfigFile file = ConfigFile.parse("test", "gateway:\n  port: 0\n" + gatewayYaml.indent(2));
+        return new TestGateway(GatewayConfig.from(file, env), env, null, clock);
     }
 
     /** Posts the delivery's body to {@code /webhooks/{source}} with the delivery's {@code headers} and the extra ones. */

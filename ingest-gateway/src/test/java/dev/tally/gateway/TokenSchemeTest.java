@@ -17,6 +17,21 @@ class TokenSchemeTest extends SchemeContract {
         super("token", Signers.token(), "Authorization", BODY);
     }
 
+    /** Without a configured {@code fields.time} the receive time is used, which is never ahead of itself. */
+    @Override
+    boolean eventTimeMovesWithTheDelivery() {
+        return true;
+    }
+
+    @Test
+    void shouldRefuseAConfiguredTimeFieldFurtherAheadThanTheFutureSkewWith422() {
+        final Source source = source("token", "fields: {id: /ref, time: /at}\nmax_future_skew: 1m",
+                DeliveryScenario.SECRET, DeliveryScenario.OLD_SECRET);
+        final Instant at = Instant.parse("2026-11-22T09:59:50Z");
+        assertThat(source.map(valid().receivedAt(at.minusSeconds(60)).build())).isInstanceOf(Outcome.Events.class);
+        assertProblem(() -> source.map(valid().receivedAt(at.minusSeconds(61)).build()), 422, "max_future_skew (1m)");
+    }
+
     /** What a token scheme checks is the token itself. */
     @Override
     Delivery tampered() {

@@ -103,6 +103,11 @@ public final class Pipeline implements AutoCloseable {
         return processorConfig;
     }
 
+    /** The running processor (for tests that look at its Kafka Streams). */
+    public ProcessorApp processor() {
+        return processor;
+    }
+
     /** The gateway re-reads its sources and secrets when {@code configFile} (or a secret file) changes. */
     public void reloadGatewayOnChange(final Path configFile) {
         gateway.reloadOnChange(configFile);

@@ -104,10 +104,6 @@ public final class CountsService {
         return self;
     }
 
-    public boolean isRunning() {
-        return streams.state() == KafkaStreams.State.RUNNING;
-    }
-
     private CounterState.Stores stores(final Local at) {
         return new CounterState.Stores() {
             @Override

@@ -56,6 +56,7 @@ public final class QueryApp implements AutoCloseable {
     private final UpdateFeed feed;
     private final Metrics metrics = Metrics.create("query");
     private final KafkaStreamsMetrics streamsMetrics;
+    private final Readiness readiness;
     private Javalin http;
 
     public QueryApp(final ProcessorConfig config, final CountsService counts, final Clock clock) {
@@ -72,6 +73,7 @@ public final class QueryApp implements AutoCloseable {
         this.router = new KeyRouter(counts.streams(), counts.self(), forwarder);
         this.top = new TopQueries(config, counts, forwarder);
         this.feed = new UpdateFeed(config);
+        this.readiness = Readiness.of(counts, config.counters(), clock);
         // Kafka Streams' own metrics, Tally's duplicates-total and late-total among them.
         this.streamsMetrics = new KafkaStreamsMetrics(counts.streams());
         streamsMetrics.bindTo(metrics.registry());
@@ -308,11 +310,11 @@ public final class QueryApp implements AutoCloseable {
     }
 
     private void ready(final Context ctx) {
-        if (counts.isRunning()) {
+        final Readiness.Status status = readiness.check();
+        if (status.ready()) {
             ctx.json(Map.of("status", "ready"));
         } else {
-            throw new ProblemException(Problem.of(503, "not-ready", "Not ready",
-                    "The processor is not RUNNING yet (starting, restoring or rebalancing)."), Duration.ofSeconds(1), null);
+            throw new ProblemException(Problem.of(503, "not-ready", "Not ready", status.detail()), Duration.ofSeconds(1), null);
         }
     }
 

@@ -9,7 +9,8 @@ import java.util.Map;
  * {@code schemas/rejection.schema.json}.
  *
  * @param source     the source named in the path
- * @param reason     why: signature, schema, body-too-large, content-type, rate-limited, ip-not-allowed or bad-request
+ * @param reason     why: signature, schema, body-too-large, content-type, rate-limited, ip-not-allowed, bad-request or
+ *                   future_timestamp (an event time beyond the source's {@code max_future_skew})
  * @param status     the HTTP status answered
  * @param detail     the problem detail answered
  * @param receivedAt when the gateway received the delivery

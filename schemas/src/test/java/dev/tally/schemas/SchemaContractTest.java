@@ -59,6 +59,21 @@ class SchemaContractTest {
     }
 
     @Test
+    void shouldWriteLateEventsOfEitherCauseThatMatchTheirSchema() throws Exception {
+        final LateEvent missed = LateEvent.windowClosed("c", "shop|pro", "1m", T, T.plusSeconds(60), T.plusSeconds(90), T.plusSeconds(95),
+                "shop", "e1", T.plusSeconds(1), "window closed");
+        final LateEvent ahead = LateEvent.futureTimestamp("shop", "e2", Instant.parse("2099-01-01T00:00:00Z"), T, T.plusSeconds(1), "5m",
+                "event time too far ahead");
+        assertThat(schema("late-event.schema.json").validate(toJson(missed, Topics.LATE))).isEmpty();
+        assertThat(schema("late-event.schema.json").validate(toJson(ahead, Topics.LATE))).isEmpty();
+        assertThat(Topics.LATE.valueSerde().deserializer().deserialize("t",
+                Topics.LATE.valueSerde().serializer().serialize("t", ahead))).isEqualTo(ahead);
+        final JsonNode withoutLimit = toJson(ahead, Topics.LATE);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) withoutLimit).remove("max_future_skew");
+        assertThat(schema("late-event.schema.json").validate(withoutLimit)).as("a future_timestamp record names its limit").isNotEmpty();
+    }
+
+    @Test
     void shouldWriteProblemsThatMatchTheirSchema() throws Exception {
         final Problem problem = Problem.of(401, "bad-signature", "Signature verification failed", "no").at("/webhooks/x");
         assertThat(schema("problem.schema.json").validate(Json.MAPPER.readTree(problem.toJson()))).isEmpty();

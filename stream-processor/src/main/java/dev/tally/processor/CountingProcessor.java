@@ -251,7 +251,7 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
         final long closesAt = end + counter.grace().toMillis();
         if (closesAt <= time) {
             late.record();
-            final LateEvent missed = new LateEvent(counter.name(), key, Durations.format(Duration.ofMillis(windows.size)),
+            final LateEvent missed = LateEvent.windowClosed(counter.name(), key, Durations.format(Duration.ofMillis(windows.size)),
                     Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), Instant.ofEpochMilli(closesAt), Instant.ofEpochMilli(time),
                     event.source(), event.eventId(), Instant.ofEpochMilli(eventTime),
                     "window closed at " + Instant.ofEpochMilli(closesAt) + " (end + grace " + Durations.format(counter.grace())

@@ -2,17 +2,20 @@ package dev.tally.processor;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +31,19 @@ public final class ProcessorApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final CompletableFuture<Void> running = new CompletableFuture<>();
     private final InputBacklog backlog = new InputBacklog();
+    private final RefusedWrites refused = new RefusedWrites();
 
     public ProcessorApp(final ProcessorConfig config) {
         this.config = config;
-        this.streams = new KafkaStreams(TallyTopology.build(config, backlog), streamsProperties(config));
+        final Properties properties = streamsProperties(config);
+        properties.put(RefusedWrites.CONFIG, refused);
+        // The producer writes a record the broker refused before to the dead-letter topic instead (see DeadLetterHandler).
+        this.streams = new KafkaStreams(TallyTopology.build(config, backlog), properties, new DefaultKafkaClientSupplier() {
+            @Override
+            public Producer<byte[], byte[]> getProducer(final Map<String, Object> producerConfig) {
+                return new DivertingProducer(super.getProducer(producerConfig), refused);
+            }
+        });
         backlog.watch(streams);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
@@ -62,6 +74,8 @@ public final class ProcessorApp implements AutoCloseable {
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTER.name());
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // An output record the broker refuses goes to the dead-letter topic too; the thread keeps running.
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDB.class);
         p.put(BoundedMemoryRocksDB.TOTAL_BYTES, config.rocksdbMemoryBytes());
         return p;
@@ -96,6 +110,11 @@ public final class ProcessorApp implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** The output records the broker refused since start, and what became of them. */
+    public RefusedWrites refusedWrites() {
+        return refused;
     }
 
     public ProcessorConfig config() {

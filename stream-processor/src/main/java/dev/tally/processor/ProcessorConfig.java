@@ -45,14 +45,19 @@ import dev.tally.config.KafkaSettings;
  *                       and reorder, then the counters), and one thread runs all of them one record after another
  * @param orderedOutput  whether the processor writes {@code events.ordered} through its reorder buffer
  *                       ({@code processor.ordered_output}, default true); counting does not need it
+ * @param maxFutureSkew  how far an event's time may be ahead of the wall clock, and of its record's Kafka
+ *                       timestamp, before it is kept out of every count and written to {@code events.late}
+ *                       ({@code processor.max_future_skew}, default 5m, as the gateway's)
  */
 public record ProcessorConfig(String applicationId, Path stateDir, Duration dedupeHorizon,
                               Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
                               StoreKind stateStores, long rocksdbMemoryBytes, Duration queryHistory, Duration commitInterval, List<Counter> counters, String queryHost, int queryPort,
                               String advertisedHost, KafkaSettings kafka, int standbyReplicas, QueryAccess queryAccess,
-                              int streamThreads, boolean orderedOutput) {
+                              int streamThreads, boolean orderedOutput, Duration maxFutureSkew) {
 
     public static final int DEFAULT_STANDBY_REPLICAS = 1;
+    /** Default {@link #maxFutureSkew}: the gateway's default {@code max_future_skew}. */
+    public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofMinutes(5);
     /** One stream thread per processor the JVM sees. */
     public static final int DEFAULT_STREAM_THREADS = Runtime.getRuntime().availableProcessors();
 
@@ -83,7 +88,10 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
         }
     }
 
-    /** The settings without standby, query-access and thread fields: one standby, query auth unset, default threads. */
+    /**
+     * The settings without standby, query-access, thread, ordered-output and skew fields: one standby, query auth
+     * unset, default threads, {@code events.ordered} written, the default future skew.
+     */
     public ProcessorConfig(final String applicationId, final Path stateDir, final Duration dedupeHorizon,
                            final Map<String, Duration> dedupeHorizons, final Duration reorderDelay, final Duration idleAdvance,
                            final StoreKind stateStores, final long rocksdbMemoryBytes, final Duration queryHistory,
@@ -91,7 +99,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                            final String advertisedHost, final KafkaSettings kafka) {
         this(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance, stateStores,
                 rocksdbMemoryBytes, queryHistory, commitInterval, counters, queryHost, queryPort, advertisedHost, kafka,
-                DEFAULT_STANDBY_REPLICAS, QueryAccess.UNSET_ACCESS, DEFAULT_STREAM_THREADS, true);
+                DEFAULT_STANDBY_REPLICAS, QueryAccess.UNSET_ACCESS, DEFAULT_STREAM_THREADS, true, DEFAULT_MAX_FUTURE_SKEW);
     }
 
     /** The default window sizes of a counter that lists none. */
@@ -101,7 +109,8 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     private record Section(String applicationId, String stateDir, Duration dedupeHorizon,
                            Map<String, Duration> dedupeHorizons, Duration reorderDelay, Duration idleAdvance,
                            String stateStores, Long rocksdbMemoryBytes, Duration queryHistory, Duration commitInterval,
-                           List<CounterSection> counters, Integer standbyReplicas, Integer streamThreads, Boolean orderedOutput) {
+                           List<CounterSection> counters, Integer standbyReplicas, Integer streamThreads, Boolean orderedOutput,
+                           Duration maxFutureSkew) {
     }
 
     private record CounterSection(String name, Filter filter, List<String> groupBy, List<Duration> windows, Duration grace,
@@ -120,6 +129,9 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     public ProcessorConfig {
         counters = List.copyOf(counters);
         dedupeHorizons = Map.copyOf(dedupeHorizons);
+        if (maxFutureSkew.isNegative()) {
+            throw new ConfigException("processor.max_future_skew must be 0 or more, got " + maxFutureSkew);
+        }
         CountingStage.of(counters); // fails on group_by lists that would share a stage name
         for (Counter c : counters) {
             for (Duration size : c.windows()) {
@@ -181,7 +193,8 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                 standbyReplicas(file, s.standbyReplicas()),
                 queryAccess(file, q),
                 streamThreads(file, s.streamThreads()),
-                s.orderedOutput() == null || s.orderedOutput());
+                s.orderedOutput() == null || s.orderedOutput(),
+                s.maxFutureSkew() == null ? DEFAULT_MAX_FUTURE_SKEW : s.maxFutureSkew());
     }
 
     private static int standbyReplicas(final ConfigFile file, final Integer value) {
@@ -229,14 +242,14 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     public ProcessorConfig withQueryAccess(final QueryAccess access) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, access, streamThreads, orderedOutput);
+                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, access, streamThreads, orderedOutput, maxFutureSkew);
     }
 
     /** The same settings with {@code events.ordered} written or not. */
     public ProcessorConfig withOrderedOutput(final boolean ordered) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads, ordered);
+                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads, ordered, maxFutureSkew);
     }
 
     /** The dedupe horizon of events from {@code source}. */
@@ -258,19 +271,19 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     public ProcessorConfig withKafka(final KafkaSettings newKafka) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, newKafka, standbyReplicas, queryAccess, streamThreads, orderedOutput);
+                queryHost, queryPort, advertisedHost, newKafka, standbyReplicas, queryAccess, streamThreads, orderedOutput, maxFutureSkew);
     }
 
     public ProcessorConfig withStateDir(final Path dir) {
         return new ProcessorConfig(applicationId, dir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads, orderedOutput);
+                queryHost, queryPort, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads, orderedOutput, maxFutureSkew);
     }
 
     /** The same settings answering queries on {@code port} (tests pick free ports up front). */
     public ProcessorConfig withQueryPort(final int port) {
         return new ProcessorConfig(applicationId, stateDir, dedupeHorizon, dedupeHorizons, reorderDelay, idleAdvance,
                 stateStores, rocksdbMemoryBytes, queryHistory, commitInterval, counters,
-                queryHost, port, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads, orderedOutput);
+                queryHost, port, advertisedHost, kafka, standbyReplicas, queryAccess, streamThreads, orderedOutput, maxFutureSkew);
     }
 }

@@ -22,13 +22,13 @@ import dev.tally.schemas.Topics;
  * The whole processing topology, top to bottom.
  *
  * <pre>
- *  webhooks.raw ─► dedupe ─► watermark ─┬─► reorder ─► events.ordered            (processor.ordered_output)
- *   (source:event_id, Envelope,         │
- *    timestamp = event time)            ├─► [stage A] key by group-by ─► repartition ─► count ─┬─► latest per key ─► counts.updates
- *                                       │                                                       ├─► counts.final
- *                                       │                                                       ├─► events.late
- *                                       │                                                       └─► alerts
- *                                       └─► [stage B] …
+ *  webhooks.raw ─────► future guard ─► dedupe ─► watermark ─┬─► reorder ─► events.ordered            (processor.ordered_output)
+ *  (source:event_id,     │                                  │
+ *   Envelope, timestamp  └─► events.late                    ├─► [stage A] key by group-by ─► repartition ─► count ─┬─► latest per key ─► counts.updates
+ *   = event time)            (too far ahead)                │                                                      ├─► counts.final
+ *                                                           │                                                      ├─► events.late
+ *                                                           │                                                      └─► alerts
+ *                                                           └─► [stage B] …
  * </pre>
  *
  * <ul>
@@ -36,6 +36,8 @@ import dev.tally.schemas.Topics;
  *       carried with its JSON bytes ({@link ReceivedEvent}); timestamps are the envelope's event time
  *       ({@link EventTimeExtractor}). Unreadable records go to
  *       {@link Topics#DEAD_LETTER} (configured in {@link ProcessorApp}).</li>
+ *   <li>{@link FutureEventGuard} sends events stamped more than {@code processor.max_future_skew} ahead of
+ *       the wall clock to {@link Topics#LATE}, before anything else sees them.</li>
  *   <li>{@link DedupeProcessor} drops repeated deliveries (store {@link StoreNames#DEDUPE}).</li>
  *   <li>{@link WatermarkProcessor} forwards each event at once and, on wall-clock ticks, progress marks
  *       carrying the partition's watermark.</li>
@@ -69,11 +71,17 @@ public final class TallyTopology {
                 .max(Comparator.naturalOrder())
                 .filter(h -> h.compareTo(config.dedupeHorizon()) > 0)
                 .orElse(config.dedupeHorizon());
-        final KStream<String, ReceivedEvent> events = builder
+        final KStream<String, ReceivedEvent> read = builder
                 .stream(Topics.RAW.name(), Consumed.with(Topics.RAW.keySerde(), ReceivedEvent.SERDE)
-                        .withTimestampExtractor(new EventTimeExtractor())
+                        .withTimestampExtractor(new EventTimeExtractor(config.maxFutureSkew()))
                         .withName("raw"))
-                .process(DedupeProcessor.supplier(config::dedupeHorizon, longestHorizon, config.stateStores()), Named.as("dedupe"))
+                .process(() -> new FutureEventGuard(config.maxFutureSkew()), Named.as("future-guard"));
+        // The guard forwards to one of its two children by name: events stamped too far ahead go here, ...
+        read.processValues(() -> new FutureEventGuard.Report(config.maxFutureSkew()), Named.as(FutureEventGuard.FUTURE))
+                .to(Topics.LATE.name(), Produced.with(Topics.LATE.keySerde(), Topics.LATE.valueSerde()).withName("future-late-out"));
+        // ... every other one to the dedupe, so a future event neither enters the dedupe store nor moves the watermark.
+        final KStream<String, ReceivedEvent> events = read
+                .process(DedupeProcessor.supplier(config::dedupeHorizon, longestHorizon, config.stateStores()), Named.as(FutureEventGuard.ON_TIME))
                 .process(() -> new WatermarkProcessor(config.reorderDelay(), config.idleAdvance(), backlog), Named.as("watermark"));
 
         if (config.orderedOutput()) {

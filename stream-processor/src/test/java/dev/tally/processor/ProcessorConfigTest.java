@@ -3,6 +3,7 @@ package dev.tally.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -47,6 +48,11 @@ class ProcessorConfigTest {
     }
 
     @Test
+    void shouldBoundTheFutureSkewByFiveMinutesUnlessConfigured() {
+        assertThat(parse("").maxFutureSkew()).isEqualTo(Duration.ofMinutes(5));
+        final ProcessorConfig config = parse("max_future_skew: 10m");
+        assertThat(config.maxFutureSkew()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(config.withStateDir(config.stateDir().resolve("x")).maxFutureSkew()).isEqualTo(Duration.ofMinutes(10));
     void shouldListTheSinksEachCounterNotifies() {
         final ProcessorConfig config = ProcessorConfig.from(ConfigFile.parse("ProcessorConfigTest", """
                 processor:

@@ -71,13 +71,19 @@ final class ReferenceModel {
         this.stages = CountingStage.of(config.counters());
     }
 
-    static Output run(final ProcessorConfig config, final List<Envelope> deliveries) {
+    /** @param wallClock the processor's wall clock while it reads every delivery; each delivery's Kafka timestamp is its receive time */
+    static Output run(final ProcessorConfig config, final List<Envelope> deliveries, final Instant wallClock) {
         final ReferenceModel model = new ReferenceModel(config);
-        deliveries.forEach(model::deliver);
+        deliveries.forEach(d -> model.deliver(d, wallClock));
         return new Output(model.ordered, model.updates, model.finals, model.late, model.alerts, model.windows, model.totals);
     }
 
-    private void deliver(final Envelope event) {
+    private void deliver(final Envelope event, final Instant wallClock) {
+        if (isTooFarAhead(event, wallClock)) {
+            late.add(LateEvent.futureTimestamp(event.source(), event.eventId(), event.eventTime(), event.receivedAt(), wallClock,
+                    Durations.format(config.maxFutureSkew()), null));
+            return;
+        }
         if (isDuplicate(event)) {
             return;
         }
@@ -90,6 +96,12 @@ final class ReferenceModel {
         for (CountingStage stage : stages) {
             count(stage, event);
         }
+    }
+
+    /** Further ahead of the wall clock, or of its Kafka timestamp, than the skew allows: counted nowhere, not even remembered. */
+    private boolean isTooFarAhead(final Envelope event, final Instant wallClock) {
+        final Instant earlier = wallClock.isBefore(event.receivedAt()) ? wallClock : event.receivedAt();
+        return event.eventTime().isAfter(earlier.plus(config.maxFutureSkew()));
     }
 
     /** A delivery is a duplicate if its id was seen within the source's horizon of its receive time. */
@@ -173,7 +185,7 @@ final class ReferenceModel {
     private void countIn(final Counter counter, final String key, final Envelope event, final long delta, final long time,
                          final long grace, final long size, final String window, final long start) {
         if (start + size + grace <= time) {
-            late.add(new LateEvent(counter.name(), key, window, Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size),
+            late.add(LateEvent.windowClosed(counter.name(), key, window, Instant.ofEpochMilli(start), Instant.ofEpochMilli(start + size),
                     Instant.ofEpochMilli(start + size + grace), Instant.ofEpochMilli(time), event.source(), event.eventId(),
                     event.eventTime(), null));
             return;

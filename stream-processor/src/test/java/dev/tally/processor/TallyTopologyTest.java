@@ -289,6 +289,52 @@ class TallyTopologyTest {
     }
 
     @Test
+    void shouldKeepEventsStampedBeyondTheFutureSkewOutOfEveryCountAndWriteThemLate() {
+        start(BY_TYPE);
+        final Instant in2099 = Instant.parse("2099-01-01T00:00:00Z");
+        send(event("live-1", "push", T0.plusSeconds(1)), T0.plusSeconds(1));
+        send(event("f-2099", "push", in2099), T0.plusSeconds(2));                              // a sender's clock in 2099
+        send(event("f-50m", "push", T0.plus(Duration.ofMinutes(50))), T0.plusSeconds(2),       // another producer's record,
+                T0.plus(Duration.ofMinutes(50)));                                               // its Kafka timestamp to match
+        send(event("f-2099", "push", T0.plusSeconds(3)), T0.plusSeconds(3));                   // the same id, corrected
+        send(event("live-2", "push", T0.plusSeconds(4)), T0.plusSeconds(4));
+        drain();
+        assertThat(output(Topics.COUNT_FINAL)).as("the future events moved no watermark: the first minute is still open").isEmpty();
+
+        for (int i = 0; i < 15; i++) {
+            advanceWallClock(Duration.ofSeconds(10));   // the wall clock closes the first minute, as it would live
+        }
+        assertThat(windowCount(BY_TYPE, ONE_MINUTE, "push", T0)).isEqualTo(3L);
+        assertThat(total(BY_TYPE, "push")).isEqualTo(3L);
+        assertThat(output(Topics.COUNT_FINAL)).extracting(TestRecord::value).filteredOn(u -> u.window().equals("1m"))
+                .containsExactly(new CountUpdate("by_type", "push", "1m", T0, T0.plusSeconds(60), 3L));
+        assertThat(output(Topics.ORDERED)).extracting(r -> r.value().eventId()).containsExactly("live-1", "f-2099", "live-2");
+        final List<TestRecord<String, LateEvent>> late = output(Topics.LATE);
+        assertThat(late).extracting(TestRecord::key).containsExactly("src:f-2099", "src:f-50m");
+        assertThat(late).extracting(TestRecord::getRecordTime).as("timestamped with the wall clock").containsOnly(T0);
+        assertThat(late).extracting(TestRecord::value).allSatisfy(l -> {
+            assertThat(l.cause()).isEqualTo(LateEvent.FUTURE_TIMESTAMP);
+            assertThat(l.wallClock()).isEqualTo(T0);
+            assertThat(l.receivedAt()).isEqualTo(T0.plusSeconds(2));
+            assertThat(l.maxFutureSkew()).isEqualTo("5m");
+            assertThat(l.counter()).isNull();
+        });
+        assertThat(late.get(0).value().eventTime()).isEqualTo(in2099);
+    }
+
+    @Test
+    void shouldCountAnEventExactlyTheFutureSkewAheadOfTheWallClockButNotOneMillisecondMore() {
+        start(BY_TYPE);
+        final Instant limit = T0.plus(ProcessorConfig.DEFAULT_MAX_FUTURE_SKEW);
+        send(event("at-limit", "push", limit), T0, limit);
+        send(event("beyond", "push", limit.plusMillis(1)), T0, limit.plusMillis(1));
+        drain();
+
+        assertThat(total(BY_TYPE, "push")).isEqualTo(1L);
+        assertThat(output(Topics.LATE)).extracting(TestRecord::key).containsExactly("src:beyond");
+    }
+
+    @Test
     void shouldFinaliseAWindowOnceWhenTrafficStops() {
         start(BY_TYPE);
         send(event("a", "push", T0.plusSeconds(10)), T0.plusSeconds(10));
@@ -371,6 +417,13 @@ class TallyTopologyTest {
         final Envelope delivered = new Envelope(event.source(), event.eventId(), event.eventType(), event.eventTime(),
                 receivedAt, event.entityId(), event.payload(), event.schemaVersion());
         raw.pipeInput(delivered.key(), delivered, receivedAt);
+    }
+
+    /** A delivery whose Kafka record timestamp is not its receive time, as another producer may write it. */
+    private void send(final Envelope event, final Instant receivedAt, final Instant kafkaTimestamp) {
+        final Envelope delivered = new Envelope(event.source(), event.eventId(), event.eventType(), event.eventTime(),
+                receivedAt, event.entityId(), event.payload(), event.schemaVersion());
+        raw.pipeInput(delivered.key(), delivered, kafkaTimestamp);
     }
 
     /** Lets the wall clock run long enough for every buffered event to be released and counted. */

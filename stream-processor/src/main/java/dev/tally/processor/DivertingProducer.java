@@ -1,0 +1,163 @@
+package dev.tally.processor;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.metrics.KafkaMetric;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tally.schemas.Topics;
+
+/**
+ * Kafka Streams' producer, with two changes for a record the broker refuses under exactly-once:
+ * <ul>
+ *   <li>A record refused before ({@link RefusedWrites}) is written to {@link Topics#DEAD_LETTER}
+ *       instead, in the same transaction: so the records of a task whose transaction a refusal aborted
+ *       commit when they are processed again.</li>
+ *   <li>Committing a transaction in which a send was refused fails as a {@link CommitFailedException}.
+ *       The producer is then in an abortable error state; Kafka Streams 4.3 treats the
+ *       {@code KafkaException} it gets for that at commit as fatal to the stream thread (which is
+ *       replaced, and its tasks wait for a rebalance), while a failed commit is handled as a migrated
+ *       task: the transaction is aborted, the tasks are closed and processed again from the last commit
+ *       with a new producer, on the same thread. That is the recovery a refused record needs.</li>
+ * </ul>
+ */
+final class DivertingProducer implements Producer<byte[], byte[]> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DivertingProducer.class);
+
+    private final Producer<byte[], byte[]> delegate;
+    private final RefusedWrites refused;
+    /** Whether a send of the current transaction failed (set on the producer's I/O thread). */
+    private volatile boolean sendFailed;
+
+    DivertingProducer(final Producer<byte[], byte[]> delegate, final RefusedWrites refused) {
+        this.delegate = delegate;
+        this.refused = refused;
+    }
+
+    @Override
+    public Future<RecordMetadata> send(final ProducerRecord<byte[], byte[]> record, final Callback callback) {
+        final Callback watched = (metadata, exception) -> {
+            if (exception != null) {
+                sendFailed = true;
+            }
+            if (callback != null) {
+                callback.onCompletion(metadata, exception);
+            }
+        };
+        final Exception cause = refused.refusalOf(record);
+        if (cause == null) {
+            return delegate.send(record, watched);
+        }
+        refused.countDiverted();
+        return delegate.send(RefusedWrites.deadLetter(record, cause, null, -1, -1L, System.currentTimeMillis()), watched);
+    }
+
+    @Override
+    public Future<RecordMetadata> send(final ProducerRecord<byte[], byte[]> record) {
+        return send(record, null);
+    }
+
+    @Override
+    public void initTransactions() {
+        delegate.initTransactions();
+    }
+
+    @Override
+    public void beginTransaction() {
+        sendFailed = false;
+        delegate.beginTransaction();
+    }
+
+    @Override
+    public void sendOffsetsToTransaction(final Map<TopicPartition, OffsetAndMetadata> offsets, final ConsumerGroupMetadata groupMetadata) {
+        try {
+            delegate.sendOffsetsToTransaction(offsets, groupMetadata);
+        } catch (KafkaException e) {
+            throw asFailedCommit(e);
+        }
+    }
+
+    @Override
+    public void commitTransaction() {
+        try {
+            delegate.commitTransaction();
+        } catch (KafkaException e) {
+            throw asFailedCommit(e);
+        }
+    }
+
+    /** A commit that failed because a send of its transaction did: a failed commit; anything else as it was. */
+    private KafkaException asFailedCommit(final KafkaException e) {
+        if (!sendFailed || e instanceof ProducerFencedException || e instanceof TimeoutException) {
+            return e;
+        }
+        LOG.warn("a record of this transaction was refused; aborting it, its records are processed again from the last commit", e);
+        return new CommitFailedException("a send of this transaction failed: " + e.getMessage());
+    }
+
+    @Override
+    public void abortTransaction() {
+        sendFailed = false;
+        delegate.abortTransaction();
+    }
+
+    @Override
+    public void registerMetricForSubscription(final KafkaMetric metric) {
+        delegate.registerMetricForSubscription(metric);
+    }
+
+    @Override
+    public void unregisterMetricFromSubscription(final KafkaMetric metric) {
+        delegate.unregisterMetricFromSubscription(metric);
+    }
+
+    @Override
+    public void flush() {
+        delegate.flush();
+    }
+
+    @Override
+    public List<PartitionInfo> partitionsFor(final String topic) {
+        return delegate.partitionsFor(topic);
+    }
+
+    @Override
+    public Map<MetricName, ? extends Metric> metrics() {
+        return delegate.metrics();
+    }
+
+    @Override
+    public Uuid clientInstanceId(final Duration timeout) {
+        return delegate.clientInstanceId(timeout);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
+    @Override
+    public void close(final Duration timeout) {
+        delegate.close(timeout);
+    }
+}
