@@ -53,6 +53,9 @@ class ProcessorConfigTest {
         final ProcessorConfig config = parse("max_future_skew: 10m");
         assertThat(config.maxFutureSkew()).isEqualTo(Duration.ofMinutes(10));
         assertThat(config.withStateDir(config.stateDir().resolve("x")).maxFutureSkew()).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
     void shouldListTheSinksEachCounterNotifies() {
         final ProcessorConfig config = ProcessorConfig.from(ConfigFile.parse("ProcessorConfigTest", """
                 processor:
