@@ -7,9 +7,11 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
@@ -17,6 +19,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 
 import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Json;
 import dev.tally.schemas.ProblemException;
 
 /**
@@ -69,6 +72,23 @@ public final class CanonicalEventParser implements EventMapper {
                 textOrNull(body.get("entity_id")),
                 payload.isObject() ? payload : null,
                 body.get("schema_version").asText())));
+    }
+
+    /** The canonical body of {@code event}; {@code schema_version} "1" unless the event has one. */
+    @Override
+    public Outbound compose(final Envelope event) {
+        final ObjectNode body = Json.MAPPER.createObjectNode()
+                .put("event_id", event.eventId())
+                .put("event_type", event.eventType())
+                .put("timestamp", event.eventTime().toString());
+        if (event.entityId() != null) {
+            body.put("entity_id", event.entityId());
+        }
+        if (event.payload() != null) {
+            body.set("payload", event.payload());
+        }
+        body.put("schema_version", event.schemaVersion() == null ? "1" : event.schemaVersion());
+        return new Outbound(Map.of(), JsonBody.bytes(body));
     }
 
     /**
