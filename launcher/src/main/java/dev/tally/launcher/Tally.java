@@ -31,7 +31,7 @@ import dev.tally.schemas.Topics;
 @Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
         description = "Webhooks in, exact windowed counts out.",
         subcommands = {Tally.Up.class, Tally.Gateway.class, Tally.Processor.class, Tally.Broker.class, Tally.Reset.class,
-                LoopbackCluster.class})
+                Send.class, LoopbackCluster.class})
 public final class Tally {
 
     /**
