@@ -31,7 +31,11 @@ import picocli.CommandLine.Option;
  * the cluster's topic settings (replication 3, min.insync.replicas 2). Each process logs to
  * {@code <data-dir>/<name>.log}. Ctrl-C stops them all.
  */
-@Command(name = "cluster", description = "Run a three-broker cluster, two gateways and two processors as processes on 127.0.0.1.")
+@Command(name = "cluster", description = "Run a three-broker cluster, two gateways and two processors as processes on 127.0.0.1.",
+        footer = {"", "Examples:",
+                "  tally cluster                 brokers 19092/29092/39092, gateways 18080/28080",
+                "                                and query APIs 18081/28081",
+                "  tally cluster --data-dir /tmp/tally-cluster"})
 public final class LoopbackCluster implements Callable<Integer> {
 
     static final int BROKERS = 3;

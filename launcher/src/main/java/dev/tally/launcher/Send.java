@@ -54,16 +54,17 @@ import dev.tally.schemas.Json;
  * one event from flags, JSON lines from a file or stdin, or generated load. Prints what the gateway
  * answered; exits 1 when any delivery was not accepted.
  */
-@Command(name = "send", mixinStandardHelpOptions = true,
+@Command(name = "send",
         description = "Sign and post webhook deliveries to the gateway as a configured source's sender would.",
         footer = {"", "Examples:",
-                "  tally send --type order.created --payload '{\"plan\":\"pro\"}'     one event, source 'demo'",
-                "  tally send --source shop --file events.jsonl                  one event per JSON line (- for stdin)",
-                "  tally send --count 10000 --rate 500 --keys 50 --duplicates 0.1 --concurrency 16",
+                "  tally send --payload '{\"plan\":\"pro\"}'         one event as source 'demo'",
+                "  tally send -s shop --file events.jsonl     one event a JSON line (- for stdin)",
+                "  tally send --count 10000 --rate 500 --keys 50 --duplicates 0.1",
                 "",
-                "A JSON line is a canonical event: {\"event_id\", \"event_type\", \"timestamp\", \"entity_id\", \"payload\"};",
-                "a missing event_id is generated, a missing timestamp is now. Exit status: 0 when every delivery",
-                "was accepted, 1 when any was not, 2 for a configuration error."})
+                "A JSON line is a canonical event (event_id, event_type, timestamp, entity_id,",
+                "payload); a missing event_id is generated, a missing timestamp is now.",
+                "Exit status: 0 when every delivery was accepted, 1 when any was not,",
+                "2 for a configuration error."})
 final class Send extends Tally.Common implements Callable<Integer> {
 
     @Option(names = {"-s", "--source"}, description = "The configured source to send as (default: the only one, or 'demo').")
