@@ -50,6 +50,7 @@ public final class LoopbackCluster implements Callable<Integer> {
                   secrets: [{env: TALLY_DEMO_SECRET}]
             processor:
               application_id: tally-cluster
+              standby_replicas: 1   # a warm copy of each store on the other processor
               counters:
                 - name: events_by_type
                   group_by: [source, event_type]
@@ -166,6 +167,23 @@ public final class LoopbackCluster implements Callable<Integer> {
             return cluster;
         }
 
+        /** A cluster on free ports with no process started yet: start its processes one by one. */
+        public static Cluster unstarted(final Path dataDir, final Map<String, String> env) throws IOException {
+            Files.createDirectories(dataDir);
+            return new Cluster(dataDir, Ports.free(), null, env);
+        }
+
+        /** The log of the process named {@code name}. */
+        public Path log(final String name) {
+            return dataDir.resolve(name + ".log");
+        }
+
+        /** Whether the process named {@code name} is running. */
+        public boolean running(final String name) {
+            final Process p = processes.get(name);
+            return p != null && p.isAlive();
+        }
+
         public int brokerPort(final int n) {
             return ports.brokers().get(n - 1);
         }
@@ -187,17 +205,17 @@ public final class LoopbackCluster implements Callable<Integer> {
         }
 
         public void startBroker(final int n) throws IOException {
-            start("broker-" + n, Map.of(), "broker", "--data-dir", dataDir.resolve("broker-" + n).toString(),
+            startTally("broker-" + n, Map.of(), "broker", "--data-dir", dataDir.resolve("broker-" + n).toString(),
                     "--port", String.valueOf(brokerPort(n)), "--controller-port", String.valueOf(controllerPort(n)),
                     "--node-id", String.valueOf(n), "--voters", voters, "--cluster-id", clusterId);
         }
 
         public void startGateway(final int n) throws IOException {
-            start("gateway-" + n, Map.of("TALLY_GATEWAY_PORT", String.valueOf(gatewayPort(n))), "gateway", "-c", config.toString());
+            startTally("gateway-" + n, Map.of("TALLY_GATEWAY_PORT", String.valueOf(gatewayPort(n))), "gateway", "-c", config.toString());
         }
 
         public void startProcessor(final int n) throws IOException {
-            start("processor-" + n, Map.of(
+            startTally("processor-" + n, Map.of(
                     "TALLY_QUERY_PORT", String.valueOf(queryPort(n)),
                     "TALLY_STATE_DIR", dataDir.resolve("processor-" + n).toString()), "processor", "-c", config.toString());
         }
@@ -238,7 +256,11 @@ public final class LoopbackCluster implements Callable<Integer> {
             }
         }
 
-        private void start(final String name, final Map<String, String> extraEnv, final String... args) throws IOException {
+        /**
+         * Starts {@code tally <args>} as a child JVM named {@code name}, logging to {@code <data-dir>/<name>.log}, with
+         * this cluster's brokers as {@code KAFKA_BOOTSTRAP_SERVERS} unless {@code extraEnv} sets it otherwise.
+         */
+        public void startTally(final String name, final Map<String, String> extraEnv, final String... args) throws IOException {
             final List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                     "-cp", System.getProperty("java.class.path"), Tally.class.getName()));

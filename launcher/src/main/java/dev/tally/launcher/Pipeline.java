@@ -88,9 +88,9 @@ public final class Pipeline implements AutoCloseable {
         gateway.reloadOnChange(configFile);
     }
 
-    /** Waits until the processor is RUNNING: restored and consuming. */
-    public void awaitRunning() throws InterruptedException {
-        processor.awaitRunning(Tally.STARTUP_TIMEOUT);
+    /** Waits until the processor is RUNNING: restored and consuming. False when the pipeline was closed first. */
+    public boolean awaitRunning() throws InterruptedException {
+        return processor.awaitRunning(Tally.STARTUP_TIMEOUT);
     }
 
     @Override

@@ -142,8 +142,9 @@ public final class Tally {
                 throw e;
             }
             final CountDownLatch stopped = closeOnShutdown(pipeline);
-            pipeline.awaitRunning();
-            System.out.println(Banner.text(pipeline, env));
+            if (pipeline.awaitRunning()) {   // false: stopped (Ctrl-C) while starting, nothing to report
+                System.out.println(Banner.text(pipeline, env));
+            }
             stopped.await();
             return 0;
         }
