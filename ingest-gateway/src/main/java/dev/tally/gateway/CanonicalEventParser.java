@@ -71,7 +71,8 @@ public final class CanonicalEventParser implements EventMapper {
                 delivery.receivedAt(),
                 textOrNull(body.get("entity_id")),
                 payload.isObject() ? payload : null,
-                body.get("schema_version").asText())));
+                // A number or a string in the body; always text in the envelope (1 is "1").
+                JsonBody.text(body.get("schema_version")))));
     }
 
     /** The canonical body of {@code event}; {@code schema_version} "1" unless the event has one. */
@@ -94,7 +95,7 @@ public final class CanonicalEventParser implements EventMapper {
     /**
      * True only for bodies the schema certainly accepts, checked in a few field reads instead of the
      * validator (which every body would otherwise go through): the required fields are strings no
-     * longer in UTF-16 units than the schema's limit in code points, the optional ones absent, null or
+     * longer in UTF-16 units than the schema's limit in code points (schema_version also an integer), the optional ones absent, null or
      * of their type, and the timestamp in the common RFC 3339 form with a known offset. Any other body is left to the
      * validator, which decides and names what is wrong.
      */
@@ -102,7 +103,9 @@ public final class CanonicalEventParser implements EventMapper {
         final JsonNode entityId = body.get("entity_id");
         final JsonNode payload = body.get("payload");
         final JsonNode timestamp = body.get("timestamp");
-        return text(body.get("event_id"), 256) && text(body.get("event_type"), 256) && text(body.get("schema_version"), 64)
+        final JsonNode version = body.get("schema_version");
+        return text(body.get("event_id"), 256) && text(body.get("event_type"), 256)
+                && (text(version, 64) || version != null && version.isIntegralNumber())
                 && (entityId == null || entityId.isNull() || entityId.isTextual() && entityId.textValue().length() <= 256)
                 && (payload == null || payload.isNull() || payload.isObject())
                 && timestamp != null && timestamp.isTextual() && rfc3339(timestamp.textValue());
