@@ -13,6 +13,7 @@ import dev.tally.gateway.GatewayConfig;
 import dev.tally.processor.ProcessorApp;
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.query.CountsService;
+import dev.tally.query.GatewayTraffic;
 import dev.tally.query.QueryApp;
 
 /**
@@ -47,9 +48,11 @@ public final class Pipeline implements AutoCloseable {
         QueryApp query = null;
         GatewayApp gateway = null;
         try {
+            // Built before the query API, which shows its traffic, and started after it, so nothing is accepted earlier.
+            gateway = new GatewayApp(gatewayConfig, env, Clock.systemUTC());
             query = new QueryApp(processorConfig, new CountsService(processor.streams(), processorConfig),
-                    Clock.systemUTC()).start();
-            gateway = new GatewayApp(gatewayConfig, env, Clock.systemUTC()).start();
+                    Clock.systemUTC(), env, traffic(gateway)).start();
+            gateway.start();
         } catch (RuntimeException e) {
             closeQuietly(gateway);
             closeQuietly(query);
@@ -105,7 +108,13 @@ public final class Pipeline implements AutoCloseable {
         LOG.info("stopped");
     }
 
-    private static void closeQuietly(final AutoCloseable part) {
+    /** The gateway's own meters, as the query API's pipeline view reads them. */
+    private static GatewayTraffic traffic(final GatewayApp gateway) {
+        return () -> gateway.traffic().stream()
+                .map(t -> new GatewayTraffic.Line(t.source(), t.outcome(), t.deliveries())).toList();
+    }
+
+        private static void closeQuietly(final AutoCloseable part) {
         if (part != null) {
             try {
                 part.close();
