@@ -23,6 +23,10 @@ final class SendResults {
         }
 
         String text() {
+            if (sent == 1) {
+                return (accepted == 1 ? "accepted" : "rejected") + String.format(Locale.ROOT, " in %.1f ms", p50Micros / 1000.0)
+                        + (firstRejection.isEmpty() ? "" : " (" + SendResults.byStatus(rejected) + ")");
+            }
             final StringBuilder out = new StringBuilder().append(String.format(Locale.ROOT,
                     "sent %d deliveries in %.1f s (%.1f/s): %d accepted, %d rejected", sent, seconds,
                     seconds > 0 ? sent / seconds : 0, accepted, sent - accepted));

@@ -143,7 +143,7 @@ public final class Tally {
             }
             final CountDownLatch stopped = closeOnShutdown(pipeline);
             if (pipeline.awaitRunning()) {   // false: stopped (Ctrl-C) while starting, nothing to report
-                System.out.println(Banner.text(pipeline, env));
+                System.out.println(Banner.text(pipeline, env, config));
             }
             stopped.await();
             return 0;
