@@ -1,5 +1,5 @@
-// Tally dashboard: counters, one key's counts per window size, the top keys, kept live through
-// GET /v1/counters/{counter}/stream. Plain script, no build step; uPlot draws the charts.
+// Tally dashboard: the pipeline's rates (GET /v1/pipeline, every second), counters, one key's counts
+// per window size, the top keys, kept live through GET /v1/counters/{counter}/stream. Plain script, no build step; uPlot draws the charts.
 (function () {
     "use strict";
 
@@ -138,6 +138,7 @@
         $("login").hidden = true;
         $("app").hidden = false;
         $("sign-out").hidden = !token();
+        loadPipeline().catch(report);
         const list = $("counter-list");
         list.replaceChildren();
         $("counters-empty").hidden = state.counters.length > 0;
@@ -452,6 +453,63 @@
         sessionStorage.removeItem(TOKEN_KEY);
         showLogin();
     });
+    // ---- pipeline: the services' own counters, as rates between two readings ---------------------
+
+    const PIPELINE_EVERY_MS = 1000;
+    let lastPipeline = null;
+
+    const rate = (now, before, seconds) => (before === undefined || seconds <= 0 ? null : Math.max(0, now - before) / seconds);
+    const formatRate = (r) => (r === null ? "—" : r < 10 ? r.toFixed(1) : Math.round(r).toString());
+
+    async function loadPipeline() {
+        const p = await api("/v1/pipeline");
+        const before = lastPipeline;
+        const seconds = before ? (Date.parse(p.at) - Date.parse(before.at)) / 1000 : 0;
+        const lineKey = (l) => l.source + "\u0000" + l.outcome;
+        const previous = new Map((before ? before.deliveries : []).map((l) => [lineKey(l), l.deliveries]));
+        const sum = (lines, map) => lines.reduce((a, l) => a + (map ? map.get(lineKey(l)) || 0 : l.deliveries), 0);
+        const accepted = p.deliveries.filter((l) => l.outcome === "accepted");
+        const rejected = p.deliveries.filter((l) => l.outcome !== "accepted");
+        $("pipe-accepted").textContent = before && p.gateway ? formatRate(rate(sum(accepted), sum(accepted, previous), seconds)) : "—";
+        $("pipe-rejected").textContent = before && p.gateway ? formatRate(rate(sum(rejected), sum(rejected, previous), seconds)) : "—";
+        $("pipe-duplicates").textContent = before ? formatRate(rate(p.duplicates, before.duplicates, seconds)) : "—";
+        $("pipe-duplicates-total").textContent = p.duplicates + " since start";
+        $("pipe-late").textContent = before ? formatRate(rate(p.late, before.late, seconds)) : "—";
+        $("pipe-late-total").textContent = p.late + " since start";
+        $("pipe-lag").textContent = String(p.lag_records);
+        $("pipe-freshness").textContent = p.freshness_millis === undefined || p.freshness_millis === null ? "—"
+            : p.freshness_millis < 10000 ? Math.round(p.freshness_millis) + " ms" : (p.freshness_millis / 1000).toFixed(1) + " s";
+
+        const body = $("pipeline-table").querySelector("tbody");
+        body.replaceChildren();
+        for (const l of p.deliveries) {
+            const tr = document.createElement("tr");
+            tr.dataset.source = l.source;
+            tr.dataset.outcome = l.outcome;
+            tr.className = l.outcome === "accepted" ? "accepted" : "rejected";
+            const r = before ? rate(l.deliveries, previous.get(lineKey(l)) || 0, seconds) : null;
+            for (const [cls, text] of [["key", l.source], ["outcome", l.outcome === "accepted" ? "accepted" : "rejected: " + l.outcome],
+                                       ["num rate", formatRate(r)], ["num total", String(l.deliveries)]]) {
+                const td = document.createElement("td");
+                td.className = cls;
+                td.textContent = text;
+                tr.append(td);
+            }
+            body.append(tr);
+        }
+        $("pipeline-table").hidden = p.deliveries.length === 0;
+        $("pipeline-empty").hidden = p.deliveries.length > 0;
+        $("pipeline-empty").textContent = p.gateway ? "No deliveries yet: send one with ./tally send."
+            : "No gateway runs in this process: deliveries are on each gateway's /metrics.";
+        lastPipeline = p;
+    }
+
+    setInterval(() => {
+        if (!$("app").hidden) {
+            loadPipeline().catch(report);
+        }
+    }, PIPELINE_EVERY_MS);
+
     $("key-form").addEventListener("submit", (e) => {
         e.preventDefault();
         const key = $("key-input").value;

@@ -90,6 +90,7 @@ final class Rig {
                   application_id: %s
                   reorder_delay: %dms
                   ordered_output: %s
+                  standby_replicas: 1   # the query bench's two instances keep one standby each
                   counters:
                     - name: by_key
                       %s

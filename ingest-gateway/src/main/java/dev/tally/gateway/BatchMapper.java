@@ -6,6 +6,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Json;
 import dev.tally.schemas.ProblemException;
 
 /**
@@ -34,5 +35,12 @@ public record BatchMapper(FieldMapper element) implements EventMapper {
             }
         }
         return new Outcome.Events(events);
+    }
+
+    /** A batch of the one event. */
+    @Override
+    public Outbound compose(final Envelope event) {
+        final Field.Draft draft = element.draft(event);
+        return new Outbound(draft.headers(), JsonBody.bytes(Json.MAPPER.createArrayNode().add(draft.body())));
     }
 }

@@ -7,9 +7,11 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
@@ -17,6 +19,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 
 import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Json;
 import dev.tally.schemas.ProblemException;
 
 /**
@@ -68,13 +71,31 @@ public final class CanonicalEventParser implements EventMapper {
                 delivery.receivedAt(),
                 textOrNull(body.get("entity_id")),
                 payload.isObject() ? payload : null,
-                body.get("schema_version").asText())));
+                // A number or a string in the body; always text in the envelope (1 is "1").
+                JsonBody.text(body.get("schema_version")))));
+    }
+
+    /** The canonical body of {@code event}; {@code schema_version} "1" unless the event has one. */
+    @Override
+    public Outbound compose(final Envelope event) {
+        final ObjectNode body = Json.MAPPER.createObjectNode()
+                .put("event_id", event.eventId())
+                .put("event_type", event.eventType())
+                .put("timestamp", event.eventTime().toString());
+        if (event.entityId() != null) {
+            body.put("entity_id", event.entityId());
+        }
+        if (event.payload() != null) {
+            body.set("payload", event.payload());
+        }
+        body.put("schema_version", event.schemaVersion() == null ? "1" : event.schemaVersion());
+        return new Outbound(Map.of(), JsonBody.bytes(body));
     }
 
     /**
      * True only for bodies the schema certainly accepts, checked in a few field reads instead of the
      * validator (which every body would otherwise go through): the required fields are strings no
-     * longer in UTF-16 units than the schema's limit in code points, the optional ones absent, null or
+     * longer in UTF-16 units than the schema's limit in code points (schema_version also an integer), the optional ones absent, null or
      * of their type, and the timestamp in the common RFC 3339 form with a known offset. Any other body is left to the
      * validator, which decides and names what is wrong.
      */
@@ -82,7 +103,9 @@ public final class CanonicalEventParser implements EventMapper {
         final JsonNode entityId = body.get("entity_id");
         final JsonNode payload = body.get("payload");
         final JsonNode timestamp = body.get("timestamp");
-        return text(body.get("event_id"), 256) && text(body.get("event_type"), 256) && text(body.get("schema_version"), 64)
+        final JsonNode version = body.get("schema_version");
+        return text(body.get("event_id"), 256) && text(body.get("event_type"), 256)
+                && (text(version, 64) || version != null && version.isIntegralNumber())
                 && (entityId == null || entityId.isNull() || entityId.isTextual() && entityId.textValue().length() <= 256)
                 && (payload == null || payload.isNull() || payload.isObject())
                 && timestamp != null && timestamp.isTextual() && rfc3339(timestamp.textValue());

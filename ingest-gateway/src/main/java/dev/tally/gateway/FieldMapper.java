@@ -1,10 +1,13 @@
 package dev.tally.gateway;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Json;
 
 /**
  * Maps a JSON object body to one envelope, each field read where the scheme says; the whole body is
@@ -30,6 +33,28 @@ public record FieldMapper(Field id, Field type, Field time, EventTime.Epoch epoc
     @Override
     public Outcome map(final String source, final Delivery delivery) {
         return new Outcome.Events(List.of(envelope(source, delivery, JsonBody.object(delivery))));
+    }
+
+    @Override
+    public Outbound compose(final Envelope event) {
+        final Field.Draft draft = draft(event);
+        return new Outbound(draft.headers(), JsonBody.bytes(draft.body()));
+    }
+
+    /** One event object with its headers: the body itself, or one element of a batch. */
+    Field.Draft draft(final Envelope event) {
+        final ObjectNode body = event.payload() != null && event.payload().isObject()
+                ? ((ObjectNode) event.payload()).deepCopy() : Json.MAPPER.createObjectNode();
+        final Field.Draft draft = new Field.Draft(new LinkedHashMap<>(), body);
+        id.write(draft, event.eventId());
+        type.write(draft, event.eventType());
+        if (time != null) {
+            time.write(draft, event.eventTime().toString());
+        }
+        if (entity != null && event.entityId() != null) {
+            entity.write(draft, event.entityId());
+        }
+        return draft;
     }
 
     /** The envelope of one event object: the body itself, or one element of a batch. */

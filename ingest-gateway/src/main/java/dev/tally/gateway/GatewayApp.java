@@ -112,6 +112,11 @@ public final class GatewayApp implements AutoCloseable {
         return this;
     }
 
+    /** The deliveries answered since start, by source and outcome (the dashboard's pipeline view in {@code tally up}). */
+    public List<Traffic> traffic() {
+        return gatewayMetrics.traffic();
+    }
+
     public int port() {
         return http.port();
     }

@@ -1,7 +1,11 @@
 package dev.tally.gateway;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -65,6 +69,22 @@ final class GatewayMetrics {
         rejections.computeIfAbsent(new RejectionKey(source, reason), k -> Counter.builder("tally.gateway.rejections")
                 .description("Deliveries refused, by source and reason")
                 .tag("source", k.source()).tag("reason", k.reason()).register(registry)).increment();
+    }
+
+    /** Accepted (2xx) deliveries by source, then rejected ones by source and reason: what the counters say now. */
+    List<Traffic> traffic() {
+        final Map<String, Long> accepted = new TreeMap<>();
+        requests.forEach((k, c) -> {
+            if (k.status() >= 200 && k.status() < 300) {
+                accepted.merge(k.source(), (long) c.count(), Long::sum);
+            }
+        });
+        final List<Traffic> traffic = new ArrayList<>();
+        accepted.forEach((source, n) -> traffic.add(new Traffic(source, Traffic.ACCEPTED, n)));
+        rejections.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey(Comparator.comparing(RejectionKey::source).thenComparing(RejectionKey::reason)))
+                .forEach(e -> traffic.add(new Traffic(e.getKey().source(), e.getKey().reason(), (long) e.getValue().count())));
+        return traffic;
     }
 
     void produced(final Duration latency, final boolean acked) {

@@ -6,6 +6,8 @@ import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.tally.schemas.Envelope;
+
 /**
  * Senders that first check the endpoint with a handshake delivery, which must be answered directly
  * and is not an event: Slack's {@code url_verification} (echo the challenge) and Discord's PING
@@ -26,5 +28,10 @@ public record HandshakeMapper(String pointer, String value, Function<JsonNode, M
             return new Outcome.Reply(reply.apply(body));
         }
         return new Outcome.Events(List.of(events.envelope(source, delivery, body)));
+    }
+
+    @Override
+    public Outbound compose(final Envelope event) {
+        return events.compose(event);
     }
 }

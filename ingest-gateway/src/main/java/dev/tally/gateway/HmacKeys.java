@@ -43,6 +43,11 @@ final class HmacKeys {
         return -1;
     }
 
+    /** The MAC of {@code message} under the first secret: what a sender holding it sends. */
+    byte[] first(final byte[] message) {
+        return macs.get()[0].doFinal(message);
+    }
+
     static byte[] mac(final byte[] secret, final byte[] message) {
         return initialised(new SecretKeySpec(secret, ALGORITHM)).doFinal(message);
     }

@@ -1,8 +1,10 @@
 package dev.tally.gateway;
 
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * HMAC-SHA256 of the raw body, sent in one header as {@code <prefix><digest>}: the generic
@@ -69,6 +71,16 @@ public final class HmacVerifier implements SignatureVerifier {
         final Instant time = Freshness.unixSeconds(signedAt, "The " + timestamp.header() + " header");
         Freshness.check(time, delivery.receivedAt(), timestamp.tolerance(), "The " + timestamp.header() + " header");
         return index;
+    }
+
+    @Override
+    public Outbound sign(final Outbound unsigned, final Instant at, final PrivateKey privateKey) {
+        if (timestamp == null) {
+            return unsigned.with(Map.of(header, prefix + encoding.encode(keys.first(unsigned.body()))));
+        }
+        final String signedAt = String.valueOf(at.getEpochSecond());
+        return unsigned.with(Map.of(timestamp.header(), signedAt,
+                header, prefix + encoding.encode(keys.first(timestamp.content(signedAt, unsigned.body())))));
     }
 
     /** The header value a sender would send for {@code body}: used by tests and the README example. */

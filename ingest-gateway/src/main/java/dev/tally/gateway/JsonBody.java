@@ -29,6 +29,15 @@ final class JsonBody {
         }
     }
 
+    /** The JSON text of {@code node} as UTF-8: a composed body. */
+    static byte[] bytes(final JsonNode node) {
+        try {
+            return Json.MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serialises", e);
+        }
+    }
+
     static JsonNode object(final Delivery delivery) {
         final JsonNode body = parse(delivery);
         if (!body.isObject()) {

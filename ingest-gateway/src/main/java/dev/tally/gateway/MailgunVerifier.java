@@ -2,11 +2,14 @@ package dev.tally.gateway;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.tally.schemas.Json;
 
@@ -45,6 +48,27 @@ public final class MailgunVerifier implements SignatureVerifier {
         final Instant signedAt = Freshness.unixSeconds(timestamp, "The body's signature.timestamp");
         Freshness.check(signedAt, delivery.receivedAt(), tolerance, "The body's signature.timestamp");
         return index;
+    }
+
+    /** Adds the signature object to the body, with a fresh single-use token as Mailgun does. */
+    @Override
+    public Outbound sign(final Outbound unsigned, final Instant at, final PrivateKey privateKey) {
+        final byte[] random = new byte[25];
+        new SecureRandom().nextBytes(random);
+        final String timestamp = String.valueOf(at.getEpochSecond());
+        final String token = Encoding.HEX.encode(random);
+        final JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(unsigned.body());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("a Mailgun body is a JSON object", e);
+        }
+        if (!(root instanceof ObjectNode body)) {
+            throw new IllegalArgumentException("a Mailgun body is a JSON object");
+        }
+        body.putObject("signature").put("timestamp", timestamp).put("token", token)
+                .put("signature", Encoding.HEX.encode(keys.first((timestamp + token).getBytes(StandardCharsets.UTF_8))));
+        return unsigned.withBody(JsonBody.bytes(body));
     }
 
     private static JsonNode signatureObject(final byte[] body) {

@@ -1,5 +1,7 @@
 package dev.tally.gateway;
 
+import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
@@ -7,6 +9,8 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.zip.CRC32;
 
 /**
@@ -53,6 +57,18 @@ public record PayPalVerifier(String webhookId, Duration tolerance, List<PublicKe
         }
         Freshness.check(transmissionTime(time), delivery.receivedAt(), tolerance, "The " + TIME + " header");
         return index;
+    }
+
+    /** A fresh transmission id; the certificate URL is not sent, since it is never read. */
+    @Override
+    public Outbound sign(final Outbound unsigned, final Instant at, final PrivateKey privateKey) {
+        final String id = UUID.randomUUID().toString();
+        final String time = at.toString();
+        final CRC32 crc = new CRC32();
+        crc.update(unsigned.body());
+        final byte[] signature = PublicKeys.sign(ALGORITHM, SignatureVerifier.required(privateKey, "RSA"),
+                (id + "|" + time + "|" + webhookId + "|" + crc.getValue()).getBytes(StandardCharsets.UTF_8));
+        return unsigned.with(Map.of(ID, id, TIME, time, AUTH_ALGO, ALGORITHM, SIGNATURE, Base64.getEncoder().encodeToString(signature)));
     }
 
     private static Instant transmissionTime(final String time) {

@@ -1,9 +1,11 @@
 package dev.tally.gateway;
 
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Senders that sign {@code timestamp + body} with a private key and send the signature and the
@@ -39,5 +41,13 @@ public record PublicKeyVerifier(String signatureHeader, Encoding encoding, Strin
         final Instant signedAt = Freshness.unixSeconds(timestamp, "The " + timestampHeader + " header");
         Freshness.check(signedAt, delivery.receivedAt(), tolerance, "The " + timestampHeader + " header");
         return index;
+    }
+
+    @Override
+    public Outbound sign(final Outbound unsigned, final Instant at, final PrivateKey privateKey) {
+        final String timestamp = String.valueOf(at.getEpochSecond());
+        final byte[] signature = PublicKeys.sign(algorithm, SignatureVerifier.required(privateKey, algorithm),
+                SignatureVerifier.content(timestamp, unsigned.body()));
+        return unsigned.with(Map.of(timestampHeader, timestamp, signatureHeader, encoding.encode(signature)));
     }
 }

@@ -6,21 +6,25 @@ import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.SignatureException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 
+import dev.tally.config.ConfigException;
+
 /**
  * Reads the public keys senders publish, in the forms they publish them, and checks signatures
  * with them (JDK algorithms only: Ed25519, ECDSA P-256, RSA).
  */
-final class PublicKeys {
+public final class PublicKeys {
 
     // DER header of an X.509 SubjectPublicKeyInfo for Ed25519 (RFC 8410), before the raw 32-byte key.
     private static final byte[] ED25519_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
@@ -77,6 +81,39 @@ final class PublicKeys {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(algorithm + " is unavailable in this JVM", e);
         }
+    }
+
+    /** Signs {@code content} with a sender's private key: the other side of {@link #verifies}. */
+    static byte[] sign(final String algorithm, final PrivateKey key, final byte[] content) {
+        try {
+            final Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(content);
+            return signer.sign();
+        } catch (InvalidKeyException e) {
+            throw new ConfigException("the private key is not a key for " + algorithm + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(algorithm + " signing failed", e);
+        }
+    }
+
+    /** A PKCS#8 PEM private key (Ed25519, EC or RSA): what a sender signs with. */
+    public static PrivateKey privateKey(final String pem) {
+        final String base64 = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
+        final PKCS8EncodedKeySpec spec;
+        try {
+            spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)", e);
+        }
+        for (final String algorithm : List.of("Ed25519", "EC", "RSA")) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+            } catch (GeneralSecurityException e) {
+                // not this algorithm's key; try the next
+            }
+        }
+        throw new ConfigException("not an Ed25519, EC or RSA private key in PKCS#8 PEM form");
     }
 
     private static PublicKey x509(final String algorithm, final byte[] der) {

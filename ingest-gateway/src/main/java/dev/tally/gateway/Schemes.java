@@ -198,7 +198,9 @@ final class Schemes {
         final Field type = new Field("the body's /type", (delivery, body) -> {
             final String number = JsonBody.text(body.at("/type"));
             return number == null ? null : DISCORD_TYPES.getOrDefault(number, "interaction_" + number);
-        });
+        }, (draft, name) -> draft.body().put("type", DISCORD_TYPES.entrySet().stream()
+                .filter(t -> t.getValue().equals(name)).map(Map.Entry::getKey).findFirst()
+                .orElse(name.replaceFirst("^interaction_", ""))));
         // Interaction ids are snowflakes: the creation time, in ms since 2015, is in their top 42 bits.
         final Field created = new Field("the creation time in the body's /id", (delivery, body) -> {
             final String id = JsonBody.text(body.at("/id"));

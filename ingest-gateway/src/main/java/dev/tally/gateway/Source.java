@@ -1,6 +1,8 @@
 package dev.tally.gateway;
 
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -9,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import dev.tally.config.ConfigException;
+import dev.tally.schemas.Envelope;
 
 /**
  * A configured sender: its name (the path segment of {@code POST /webhooks/{source}}), how its
@@ -22,6 +25,16 @@ public record Source(String name, String scheme, SignatureVerifier verifier, Eve
         final Map<String, Source> sources = new TreeMap<>();
         config.sources().forEach((name, settings) -> sources.put(name, from(name, settings, config, env, canonical)));
         return Collections.unmodifiableMap(sources);
+    }
+
+    /**
+     * The signed delivery a sender of this source's scheme sends for {@code event} at {@code at}:
+     * composed by the scheme's mapper, signed by its verifier ({@code tally send}).
+     *
+     * @param privateKey the sender's key for schemes verified by public keys; null for shared secrets
+     */
+    public Outbound deliver(final Envelope event, final Instant at, final PrivateKey privateKey) {
+        return verifier.sign(mapper.compose(event).with(Map.of("Content-Type", "application/json")), at, privateKey);
     }
 
     /** Builds a source from its config section, reading its secrets from the environment or files. */

@@ -1,12 +1,15 @@
 package dev.tally.gateway;
 
 import java.security.MessageDigest;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 import dev.tally.config.ConfigException;
 
@@ -74,6 +77,24 @@ public final class StandardWebhooksVerifier implements SignatureVerifier {
         }
         throw SignatureVerifier.rejected("No signature in webhook-signature matches id.timestamp.body under this source's keys "
                 + "(v1 entries are checked against whsec_ secrets, v1a entries against whpk_ public keys).");
+    }
+
+    /**
+     * Signs with the first configured key: {@code v1} with a {@code whsec_} secret, {@code v1a} with the
+     * Ed25519 private key when that key is a {@code whpk_} public key. The message id is the composed
+     * {@code webhook-id} (the event id), or a fresh one.
+     */
+    @Override
+    public Outbound sign(final Outbound unsigned, final Instant at, final PrivateKey privateKey) {
+        final String id = unsigned.header(ID[0]) == null ? "msg_" + UUID.randomUUID() : unsigned.header(ID[0]);
+        final String timestamp = String.valueOf(at.getEpochSecond());
+        final byte[] content = SignatureVerifier.content(id + "." + timestamp + ".", unsigned.body());
+        final Key first = keys.get(0);
+        final String signature = first.secret() != null
+                ? "v1," + Base64.getEncoder().encodeToString(HmacKeys.mac(first.secret(), content))
+                : "v1a," + Base64.getEncoder().encodeToString(
+                        PublicKeys.sign("Ed25519", SignatureVerifier.required(privateKey, "Ed25519"), content));
+        return unsigned.with(Map.of(ID[0], id, TIMESTAMP[0], timestamp, SIGNATURE[0], signature));
     }
 
     /** The first of {@code names} that the delivery has (webhook-… before svix-…), or 401. */

@@ -1,9 +1,11 @@
 package dev.tally.gateway;
 
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Stripe: {@code Stripe-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]}, each {@code v1} an
@@ -50,5 +52,12 @@ public final class StripeVerifier implements SignatureVerifier {
         final Instant signedAt = Freshness.unixSeconds(timestamp, "The t= timestamp of " + HEADER);
         Freshness.check(signedAt, delivery.receivedAt(), tolerance, "The t= timestamp of " + HEADER);
         return index;
+    }
+
+    @Override
+    public Outbound sign(final Outbound unsigned, final Instant at, final PrivateKey privateKey) {
+        final String t = String.valueOf(at.getEpochSecond());
+        return unsigned.with(Map.of(HEADER, "t=" + t + ",v1="
+                + Encoding.HEX.encode(keys.first(SignatureVerifier.content(t + ".", unsigned.body())))));
     }
 }

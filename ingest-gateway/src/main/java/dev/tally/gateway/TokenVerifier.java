@@ -3,7 +3,10 @@ package dev.tally.gateway;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Senders that cannot sign (Zapier, IFTTT, simple in-house jobs) but can send a fixed header: a
@@ -16,6 +19,7 @@ public final class TokenVerifier implements SignatureVerifier {
     private final String header;
     private final String prefix;
     private final List<byte[]> digests;
+    private final String first;
 
     public TokenVerifier(final String header, final String prefix, final List<byte[]> tokens) {
         if (tokens.isEmpty()) {
@@ -24,6 +28,7 @@ public final class TokenVerifier implements SignatureVerifier {
         this.header = header;
         this.prefix = prefix;
         this.digests = tokens.stream().map(TokenVerifier::sha256).toList();
+        this.first = new String(tokens.get(0), StandardCharsets.UTF_8);
     }
 
     @Override
@@ -42,6 +47,12 @@ public final class TokenVerifier implements SignatureVerifier {
             }
         }
         throw SignatureVerifier.rejected("The token in " + header + " is not one of this source's tokens.");
+    }
+
+    /** The first token in the header; the body is not covered. */
+    @Override
+    public Outbound sign(final Outbound unsigned, final Instant at, final PrivateKey privateKey) {
+        return unsigned.with(Map.of(header, prefix + first));
     }
 
     static byte[] sha256(final byte[] bytes) {

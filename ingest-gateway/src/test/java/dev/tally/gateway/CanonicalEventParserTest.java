@@ -34,6 +34,20 @@ class CanonicalEventParserTest {
         });
     }
 
+    @ParameterizedTest(name = "schema_version {0} is stored as \"{1}\"")
+    @CsvSource(delimiter = '|', value = {
+        "1      | 1",
+        "\"1\"  | 1",
+        "2.1    | 2.1",
+        "\"v2\" | v2"})
+    void shouldAcceptSchemaVersionAsANumberOrAString(final String json, final String stored) {
+        final List<Envelope> events = events(DeliveryScenario.valid().withBody("""
+                {"event_id":"e1","event_type":"order.created","timestamp":"2026-11-22T10:00:00Z","schema_version":%s}"""
+                .formatted(json)).build());
+
+        assertThat(events).singleElement().extracting(Envelope::schemaVersion).isEqualTo(stored);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "not JSON                 | {oops                                                                             | not valid JSON",
@@ -46,6 +60,7 @@ class CanonicalEventParserTest {
         "timestamp before 1970    | {\"event_id\":\"e\",\"event_type\":\"t\",\"timestamp\":\"1969-12-31T23:59:59Z\",\"schema_version\":\"1\"} | 1970",
         "payload not an object    | {\"event_id\":\"e\",\"event_type\":\"t\",\"timestamp\":\"2026-11-22T10:00:00Z\",\"schema_version\":\"1\",\"payload\":3} | payload",
         "no schema_version        | {\"event_id\":\"e\",\"event_type\":\"t\",\"timestamp\":\"2026-11-22T10:00:00Z\"}  | schema_version",
+        "schema_version a boolean | {\"event_id\":\"e\",\"event_type\":\"t\",\"timestamp\":\"2026-11-22T10:00:00Z\",\"schema_version\":true} | schema_version",
     })
     void shouldRejectAnInvalidBodyWith400NamingTheField(final String name, final String body, final String detail) {
         assertThatThrownBy(() -> parser.map("shop", DeliveryScenario.valid().withBody(body).build()))

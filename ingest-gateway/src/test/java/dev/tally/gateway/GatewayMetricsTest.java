@@ -29,6 +29,9 @@ class GatewayMetricsTest {
                     .contains("tally_gateway_rejections_total{app=\"gateway\",reason=\"signature\",source=\"shop\"} 1.0")
                     .contains("tally_gateway_produce_latency_seconds_bucket{app=\"gateway\",outcome=\"acked\"")
                     .contains("tally_gateway_requests_in_flight{app=\"gateway\"} 0.0");
+            // The same meters, as the dashboard's pipeline view reads them (tally up): a path naming no
+            // source is a 404 with no rejection reason, so it is not among a source's rejections.
+            assertThat(gw.app.traffic()).containsExactly(new Traffic("shop", Traffic.ACCEPTED, 2), new Traffic("shop", "signature", 1));
         }
     }
 }

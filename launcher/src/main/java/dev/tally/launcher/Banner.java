@@ -1,8 +1,9 @@
 package dev.tally.launcher;
 
+import java.nio.file.Path;
 import java.util.Map;
 
-/** What {@code tally up} prints once everything runs: where things are and a request to paste. */
+/** What {@code tally up} prints once everything runs: where things are and the commands to try first. */
 final class Banner {
 
     /** The demo secret the {@code ./tally} script sets when TALLY_DEMO_SECRET is not set. */
@@ -19,30 +20,33 @@ final class Banner {
         };
     }
 
-    static String text(final Pipeline p, final Map<String, String> env) {
+    /** @param config the config file {@code tally up} runs with: {@code tally send} reads the same one */
+    static String text(final Pipeline p, final Map<String, String> env, final Path config) {
         final String source = p.gatewayConfig().sources().keySet().iterator().next();
         final String counter = p.processorConfig().counters().get(0).name();
-        final String secret = DEMO_SECRET.equals(env.get("TALLY_DEMO_SECRET")) ? DEMO_SECRET : "<the secret of source '" + source + "'>";
+        final String options = (config.equals(Path.of("tally.yaml")) ? "" : " -c " + config)
+                + (p.gatewayConfig().sources().size() > 1 ? " --source " + source : "");
+        final String secret = DEMO_SECRET.equals(env.get("TALLY_DEMO_SECRET")) ? "" : "   # with the secret of source '" + source + "' set as the gateway reads it";
         return """
 
                 Tally is up.
                   Kafka       %s%s
                   Gateway     %s/webhooks/{source}   (sources: %s)
                   Query API   %s/v1/counters   (%s)
+                  Dashboard   %s/
                   Stop with Ctrl-C; counts are kept in the data directory.
 
-                Send a signed webhook and read its count back (paste into a shell):
+                In another shell, send a signed webhook and read its count back:
 
-                  SECRET='%s'
-                  BODY=$(printf '{"event_id":"evt-1","event_type":"order.created","timestamp":"%%s","schema_version":"1","payload":{"plan":"pro"}}' "$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)")
-                  SIG="sha256=$(printf '%%s' "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')"
-                  curl -s -X POST %s/webhooks/%s -H 'Content-Type: application/json' -H "X-Signature: $SIG" --data-binary "$BODY"; echo
-                  sleep 8   # events wait out the reorder delay (5 s) before they are counted
+                  ./tally send%s --id evt-1 --type order.created --payload '{"plan":"pro"}'%s
                   curl -s '%s/v1/counters/%s/total?key=%s%%7Corder.created'; echo
 
                 Send it twice: the count stays 1, because (source, event_id) is counted once.
+                Then watch the dashboard's pipeline view while sending load:
+
+                  ./tally send%s --count 3000 --rate 50 --keys 5 --duplicates 0.1
                 """.formatted(p.bootstrapServers(), p.embedded() ? " (embedded)" : "",
                 p.gatewayUrl(), String.join(", ", p.gatewayConfig().sources().keySet()),
-                p.queryUrl(), auth(p), secret, p.gatewayUrl(), source, p.queryUrl(), counter, source);
+                p.queryUrl(), auth(p), p.queryUrl(), options, secret, p.queryUrl(), counter, source, options);
     }
 }

@@ -31,7 +31,11 @@ import picocli.CommandLine.Option;
  * the cluster's topic settings (replication 3, min.insync.replicas 2). Each process logs to
  * {@code <data-dir>/<name>.log}. Ctrl-C stops them all.
  */
-@Command(name = "cluster", description = "Run a three-broker cluster, two gateways and two processors as processes on 127.0.0.1.")
+@Command(name = "cluster", description = "Run a three-broker cluster, two gateways and two processors as processes on 127.0.0.1.",
+        footer = {"", "Examples:",
+                "  tally cluster                 brokers 19092/29092/39092, gateways 18080/28080",
+                "                                and query APIs 18081/28081",
+                "  tally cluster --data-dir /tmp/tally-cluster"})
 public final class LoopbackCluster implements Callable<Integer> {
 
     static final int BROKERS = 3;
@@ -46,6 +50,7 @@ public final class LoopbackCluster implements Callable<Integer> {
                   secrets: [{env: TALLY_DEMO_SECRET}]
             processor:
               application_id: tally-cluster
+              standby_replicas: 1   # a warm copy of each store on the other processor
               counters:
                 - name: events_by_type
                   group_by: [source, event_type]
@@ -162,13 +167,21 @@ public final class LoopbackCluster implements Callable<Integer> {
             return cluster;
         }
 
-        /**
-         * No process started: for tests that start single Tally processes with {@link #startTally} against a broker
-         * of their own, named by {@code KAFKA_BOOTSTRAP_SERVERS} in their extra environment (applied last).
-         */
-        static Cluster withoutProcesses(final Path dataDir, final Map<String, String> env) throws IOException {
+        /** A cluster on free ports with no process started yet: start its processes one by one. */
+        public static Cluster unstarted(final Path dataDir, final Map<String, String> env) throws IOException {
             Files.createDirectories(dataDir);
             return new Cluster(dataDir, Ports.free(), null, env);
+        }
+
+        /** The log of the process named {@code name}. */
+        public Path log(final String name) {
+            return dataDir.resolve(name + ".log");
+        }
+
+        /** Whether the process named {@code name} is running. */
+        public boolean running(final String name) {
+            final Process p = processes.get(name);
+            return p != null && p.isAlive();
         }
 
         public int brokerPort(final int n) {
@@ -243,6 +256,10 @@ public final class LoopbackCluster implements Callable<Integer> {
             }
         }
 
+        /**
+         * Starts {@code tally <args>} as a child JVM named {@code name}, logging to {@code <data-dir>/<name>.log}, with
+         * this cluster's brokers as {@code KAFKA_BOOTSTRAP_SERVERS} unless {@code extraEnv} sets it otherwise.
+         */
         public void startTally(final String name, final Map<String, String> extraEnv, final String... args) throws IOException {
             final List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",

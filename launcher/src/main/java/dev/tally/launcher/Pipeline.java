@@ -15,6 +15,7 @@ import dev.tally.notifier.NotifierConfig;
 import dev.tally.processor.ProcessorApp;
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.query.CountsService;
+import dev.tally.query.GatewayTraffic;
 import dev.tally.query.QueryApp;
 
 /**
@@ -63,12 +64,14 @@ public final class Pipeline implements AutoCloseable {
         NotifierApp notifier = null;
         GatewayApp gateway = null;
         try {
+            // Built before the query API, which shows its traffic, and started after it, so nothing is accepted earlier.
+            gateway = new GatewayApp(gatewayConfig, env, Clock.systemUTC());
             query = new QueryApp(processorConfig, new CountsService(processor.streams(), processorConfig),
-                    Clock.systemUTC()).start();
+                    Clock.systemUTC(), env, traffic(gateway)).start();
             if (notifierConfig != null && notifierConfig.enabled()) {
                 notifier = new NotifierApp(notifierConfig, query.meterRegistry(), Clock.systemUTC()).start();
             }
-            gateway = new GatewayApp(gatewayConfig, env, Clock.systemUTC()).start();
+            gateway.start();
         } catch (RuntimeException e) {
             closeQuietly(gateway);
             closeQuietly(notifier);
@@ -113,9 +116,9 @@ public final class Pipeline implements AutoCloseable {
         gateway.reloadOnChange(configFile);
     }
 
-    /** Waits until the processor is RUNNING: restored and consuming. */
-    public void awaitRunning() throws InterruptedException {
-        processor.awaitRunning(Tally.STARTUP_TIMEOUT);
+    /** Waits until the processor is RUNNING: restored and consuming. False when the pipeline was closed first. */
+    public boolean awaitRunning() throws InterruptedException {
+        return processor.awaitRunning(Tally.STARTUP_TIMEOUT);
     }
 
     @Override
@@ -133,7 +136,13 @@ public final class Pipeline implements AutoCloseable {
         LOG.info("stopped");
     }
 
-    private static void closeQuietly(final AutoCloseable part) {
+    /** The gateway's own meters, as the query API's pipeline view reads them. */
+    private static GatewayTraffic traffic(final GatewayApp gateway) {
+        return () -> gateway.traffic().stream()
+                .map(t -> new GatewayTraffic.Line(t.source(), t.outcome(), t.deliveries())).toList();
+    }
+
+        private static void closeQuietly(final AutoCloseable part) {
         if (part != null) {
             try {
                 part.close();

@@ -32,10 +32,15 @@ import dev.tally.query.QueryApp;
 import dev.tally.schemas.Topics;
 
 /** The {@code tally} command: run the whole pipeline, or one part of it. */
-@Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
+// scope INHERIT: every subcommand gets --help and --version too.
+@Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0", scope = CommandLine.ScopeType.INHERIT,
         description = "Webhooks in, exact windowed counts out.",
+        footer = {"", "Examples:",
+                "  tally up                          the pipeline on an embedded broker",
+                "  tally send --payload '{\"plan\":\"pro\"}'   post one signed event to it",
+                "  tally up --help                   the options of one command"},
         subcommands = {Tally.Up.class, Tally.Gateway.class, Tally.Processor.class, Tally.Notifier.class, Tally.Broker.class, Tally.Reset.class,
-                LoopbackCluster.class})
+                Send.class, LoopbackCluster.class})
 public final class Tally {
 
     /**
@@ -102,7 +107,11 @@ public final class Tally {
     }
 
     @Command(name = "up", description = "Run broker (unless KAFKA_BOOTSTRAP_SERVERS is set), gateway, processor and query API, "
-            + "and the notifier when notify.sinks are configured.")
+            + "and the notifier when notify.sinks are configured.",
+            footer = {"", "Examples:",
+                    "  tally up                       embedded broker, data in ./data, ./tally.yaml",
+                    "  tally up -c my.yaml --data-dir /var/lib/tally",
+                    "  KAFKA_BOOTSTRAP_SERVERS=kafka:9092 tally up   an existing cluster"})
     static final class Up extends Common implements Callable<Integer> {
 
         @Option(names = "--data-dir", description = "Where the embedded broker and the state stores keep data "
@@ -140,14 +149,18 @@ public final class Tally {
                 throw e;
             }
             final CountDownLatch stopped = closeOnShutdown(pipeline);
-            pipeline.awaitRunning();
-            System.out.println(Banner.text(pipeline, env));
+            if (pipeline.awaitRunning()) {   // false: stopped (Ctrl-C) while starting, nothing to report
+                System.out.println(Banner.text(pipeline, env, config));
+            }
             stopped.await();
             return 0;
         }
     }
 
-    @Command(name = "gateway", description = "Run the ingest gateway against KAFKA_BOOTSTRAP_SERVERS.")
+    @Command(name = "gateway", description = "Run the ingest gateway against KAFKA_BOOTSTRAP_SERVERS.",
+            footer = {"", "Examples:",
+                    "  KAFKA_BOOTSTRAP_SERVERS=kafka:9092 tally gateway -c tally.yaml",
+                    "  TALLY_GATEWAY_PORT=18080 tally gateway    a second gateway"})
     static final class Gateway extends Common implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
@@ -160,7 +173,10 @@ public final class Tally {
     }
 
     @Command(name = "processor", description = "Run the stream processor and its query API against KAFKA_BOOTSTRAP_SERVERS, "
-            + "and the notifier when notify.sinks are configured.")
+            + "and the notifier when notify.sinks are configured.",
+            footer = {"", "Examples:",
+                    "  KAFKA_BOOTSTRAP_SERVERS=kafka:9092 tally processor -c tally.yaml",
+                    "  TALLY_QUERY_PORT=18081 TALLY_STATE_DIR=data/p2 tally processor"})
     static final class Processor extends Common implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
@@ -206,7 +222,12 @@ public final class Tally {
     }
 
     @Command(name = "broker", description = "Run only a Kafka broker from the Maven artifacts: a single node, "
-            + "or one node of a cluster (--node-id, --voters, --cluster-id).")
+            + "or one node of a cluster (--node-id, --voters, --cluster-id).",
+            footer = {"", "Examples:",
+                    "  tally broker --data-dir data  a single node on 9092",
+                    "  tally broker --node-id 2 --port 29092 --controller-port 29093 \\",
+                    "      --voters 1@127.0.0.1:19093,2@127.0.0.1:29093,3@127.0.0.1:39093 \\",
+                    "      --cluster-id <id>"})
     static final class Broker implements Callable<Integer> {
         @Option(names = "--data-dir", defaultValue = "${env:TALLY_DATA_DIR:-data}", description = "Data directory (default: ${DEFAULT-VALUE}).")
         Path dataDir;
@@ -232,7 +253,10 @@ public final class Tally {
     }
 
     @Command(name = "reset", description = "Make the processor rebuild every count from webhooks.raw on its next start: "
-            + "deletes its consumer group, internal topics and local state. Stop the processors first.")
+            + "deletes its consumer group, internal topics and local state. Stop the processors first.",
+            footer = {"", "Examples:",
+                    "  tally reset                    the embedded broker's data in ./data",
+                    "  KAFKA_BOOTSTRAP_SERVERS=kafka:9092 tally reset -c tally.yaml"})
     static final class Reset extends Common implements Callable<Integer> {
 
         @Option(names = "--data-dir", description = "With no KAFKA_BOOTSTRAP_SERVERS: the embedded broker's data directory "

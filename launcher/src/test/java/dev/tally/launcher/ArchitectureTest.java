@@ -12,9 +12,10 @@ import com.tngtech.archunit.core.importer.ImportOption;
 
 /**
  * The modules keep to their business, checked on the compiled classes: the query API knows the
- * processor only through its contract ({@code CounterState}, plus the configuration it is given),
- * the gateway never touches Kafka Streams, the topology never touches HTTP, and the notifier knows
- * neither Kafka Streams nor the processor (the launcher hands it the counters' sinks).
+ * processor only through its contract ({@code CounterState} and {@code ProcessorMetrics}, plus the
+ * configuration it is given), the gateway never touches Kafka Streams, the topology never touches
+ * HTTP, and the notifier knows neither Kafka Streams nor the processor (the launcher hands it the
+ * counters' sinks).
  */
 class ArchitectureTest {
 
@@ -22,16 +23,17 @@ class ArchitectureTest {
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("dev.tally");
 
-    /** What of the processor the query API may use: its contract, and the configuration it runs with. */
+    /** What of the processor the query API may use: its contract (stores and its own metrics), and the configuration it runs with. */
     private static final DescribedPredicate<JavaClass> PROCESSOR_BEYOND_ITS_CONTRACT = new DescribedPredicate<>(
-            "processor classes other than CounterState, Counter and ProcessorConfig") {
+            "processor classes other than CounterState, Counter, ProcessorConfig and ProcessorMetrics") {
         @Override
         public boolean test(final JavaClass c) {
             final String name = c.getName();
             return c.getPackageName().equals("dev.tally.processor")
                     && !name.startsWith("dev.tally.processor.CounterState")
                     && !name.equals("dev.tally.processor.Counter")
-                    && !name.startsWith("dev.tally.processor.ProcessorConfig");
+                    && !name.startsWith("dev.tally.processor.ProcessorConfig")
+                    && !name.equals("dev.tally.processor.ProcessorMetrics");
         }
     };
 

@@ -76,7 +76,7 @@ class NotifierCrashIT {
         }
         TopicReader.write(broker.bootstrapServers(), alerts);
 
-        processes = LoopbackCluster.Cluster.withoutProcesses(dir.resolve("processes"), Map.of());
+        processes = LoopbackCluster.Cluster.unstarted(dir.resolve("processes"), Map.of());
         final Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(), "HOOK_SECRET", SECRET,
                 "TALLY_NOTIFY_PORT", "0");
         processes.startTally("notifier", env, "notifier", "-c", config.toString());

@@ -1,6 +1,8 @@
 package dev.tally.query;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +30,8 @@ import dev.tally.schemas.ProblemException;
  * in constant time: the SHA-256 of the presented token against each accepted one's, all of them,
  * always.
  *
- * <p>Auth is off only when {@code query.auth: none} says so, and the start logs a warning that says
- * it. With {@code query.auth} not set at all the query API refuses to start: being open is a choice
+ * <p>Auth is off only when {@code query.auth: none} says so, and the start logs that it is (a
+ * warning unless the API listens on a loopback address only). With {@code query.auth} not set at all the query API refuses to start: being open is a choice
  * the config file has to make, whatever address it binds.
  */
 final class BearerAuth {
@@ -46,8 +48,14 @@ final class BearerAuth {
         final QueryAccess access = config.queryAccess();
         switch (access.auth()) {
             case NONE -> {
-                LOG.warn("query API authentication is OFF (query.auth: none): anyone who reaches {}:{} can read the counts",
-                        config.queryHost(), config.queryPort());
+                // A warning where others can reach it; on loopback (the sample config's local run) a fact.
+                if (loopback(config.queryHost())) {
+                    LOG.info("query API authentication is off (query.auth: none); it listens on {}:{} only",
+                            config.queryHost(), config.queryPort());
+                } else {
+                    LOG.warn("query API authentication is OFF (query.auth: none): anyone who reaches {}:{} can read the counts",
+                            config.queryHost(), config.queryPort());
+                }
                 return new BearerAuth(null);
             }
             case UNSET -> throw new ConfigException("query.auth is not set: set query.auth.tokens (e.g. "
@@ -61,6 +69,14 @@ final class BearerAuth {
                 LOG.info("query API requires a bearer token ({} accepted, from {})", digests.size(), access.tokens());
                 return new BearerAuth(digests);
             }
+        }
+    }
+
+    private static boolean loopback(final String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
         }
     }
 

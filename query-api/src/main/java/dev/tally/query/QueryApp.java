@@ -29,6 +29,7 @@ import dev.tally.http.HttpSupport;
 import dev.tally.http.Metrics;
 import dev.tally.processor.Counter;
 import dev.tally.processor.ProcessorConfig;
+import dev.tally.processor.ProcessorMetrics;
 import dev.tally.query.CountsService.Local;
 import dev.tally.query.CountsService.Page;
 import dev.tally.schemas.Json;
@@ -54,6 +55,7 @@ public final class QueryApp implements AutoCloseable {
     private final Forwarder forwarder;
     private final TopQueries top;
     private final UpdateFeed feed;
+    private final GatewayTraffic traffic;
     private final Metrics metrics = Metrics.create("query");
     private final KafkaStreamsMetrics streamsMetrics;
     private final Readiness readiness;
@@ -65,6 +67,13 @@ public final class QueryApp implements AutoCloseable {
 
     /** @param env where {@code query.auth.tokens} entries of the form {@code {env: VARIABLE}} are read */
     public QueryApp(final ProcessorConfig config, final CountsService counts, final Clock clock, final Map<String, String> env) {
+        this(config, counts, clock, env, GatewayTraffic.NONE);
+    }
+
+    /** @param traffic the deliveries of a gateway in this JVM, for the pipeline view; {@link GatewayTraffic#NONE} without one */
+    public QueryApp(final ProcessorConfig config, final CountsService counts, final Clock clock, final Map<String, String> env,
+                    final GatewayTraffic traffic) {
+        this.traffic = traffic;
         this.config = config;
         this.counts = counts;
         this.clock = clock;
@@ -119,6 +128,8 @@ public final class QueryApp implements AutoCloseable {
             c.routes.get("/v1/counters/{counter}/batch", this::batch);
             c.routes.get("/v1/counters/{counter}/total", this::total);
             c.routes.get("/v1/counters/{counter}/top", this::top);
+            c.routes.get("/v1/pipeline", ctx -> ctx.json(PipelineStatus.of(clock.instant(), traffic,
+                    ProcessorMetrics.of(counts.streams()))));
             c.routes.before(STREAM, QueryApp::requireEventStream);
             c.routes.sse(STREAM, feed::subscribe);
             c.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(OpenApi.document()));

@@ -13,6 +13,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 
 import org.junit.jupiter.api.AfterEach;
@@ -135,6 +139,58 @@ class DashboardIT {
     }
 
     @Test
+    void shouldShowThePipelineLiveWithoutAKey() throws Exception {
+        try (QueryCluster cluster = new QueryCluster(dir, 1)) {
+            final QueryCluster.Instance instance = cluster.instances.get(0);
+            // The gateway's meters as tally up hands them over: a sender delivering about 100 a second.
+            final AtomicLong accepted = new AtomicLong();
+            final GatewayTraffic traffic = () -> List.of(new GatewayTraffic.Line("shop", "accepted", accepted.get()),
+                    new GatewayTraffic.Line("shop", "signature", 3));
+            final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
+            sender.scheduleAtFixedRate(() -> accepted.addAndGet(10), 0, 100, TimeUnit.MILLISECONDS);
+            final ProcessorConfig config = instance.config.withQueryPort(0);
+            try (QueryApp query = new QueryApp(config, new CountsService(instance.processor.streams(), config),
+                    Clock.systemUTC(), Map.of(), traffic).start()) {
+                final Instant now = Instant.now();
+                cluster.send(List.of(QueryCluster.event("p1", "alpha", now), QueryCluster.event("p2", "alpha", now)));
+                awaitTotal(cluster, instance.url(), "alpha", 2);
+                // A redelivery (a duplicate); then, once every partition's time has followed the clock
+                // (idle_advance 1s), an event whose windows closed hours ago (late).
+                cluster.send(List.of(QueryCluster.event("p1", "alpha", now)));
+                Thread.sleep(3000);
+                cluster.send(List.of(QueryCluster.event("old", "alpha", now.minus(Duration.ofHours(5)))));
+
+                browser.get("http://127.0.0.1:" + query.port() + "/");
+                until(() -> "the pipeline's rates and totals, no key typed; shown: " + text(By.id("pipeline")), () -> number(By.id("pipe-accepted")) > 20
+                        && "0".equals(text(By.id("pipe-rejected")).replace(".0", ""))
+                        && text(By.id("pipe-duplicates-total")).equals("1 since start")
+                        && text(By.id("pipe-late-total")).matches("[1-9]\\d* since start")
+                        && text(By.id("pipe-freshness")).matches("\\d+(\\.\\d)? m?s")   // the old event's 5 h among them
+                        && text(By.id("pipe-lag")).matches("\\d+"));
+                until(() -> "the deliveries by source and outcome; shown: " + pipelineRows(),
+                        () -> pipelineRows().equals(List.of("shop/accepted/n", "shop/rejected: signature/3")));
+                screenshot("dashboard-pipeline.png");
+                assertThat(browser.findElement(By.id("error")).isDisplayed()).as(text(By.id("error-text"))).isFalse();
+            } finally {
+                sender.shutdownNow();
+            }
+        }
+    }
+
+    /** source/outcome/total of each row, totals of two or more digits as n. */
+    private List<String> pipelineRows() {
+        return browser.findElements(By.cssSelector("#pipeline-table tbody tr")).stream()
+                .map(tr -> tr.getAttribute("data-source") + "/" + tr.findElement(By.cssSelector("td.outcome")).getText()
+                        + "/" + tr.findElement(By.cssSelector("td.total")).getText().replaceAll("\\d{2,}", "n"))
+                .toList();
+    }
+
+    private double number(final By by) {
+        final String t = text(by);
+        return t.matches("\\d+(\\.\\d+)?") ? Double.parseDouble(t) : -1;
+    }
+
+    @Test
     void shouldAskForATokenWhenTokensAreConfiguredAndShowErrors() throws Exception {
         // The processor is not started: the counter list answers, every store read is a 503.
         final ProcessorConfig config = ProcessorConfig.from(ConfigFile.parse("DashboardIT", """
@@ -191,6 +247,12 @@ class DashboardIT {
 
     private String text(final By by) {
         return browser.findElement(by).getText();
+    }
+
+    /** {@link #until(String, java.util.function.BooleanSupplier)}, saying what the page shows when it times out. */
+    private void until(final java.util.function.Supplier<String> what, final java.util.function.BooleanSupplier condition) {
+        new WebDriverWait(browser, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class)
+                .until((WebDriver d) -> condition.getAsBoolean());
     }
 
     /** Waits for {@code condition}; the page re-renders live, so an element read as it is replaced is read again. */

@@ -135,7 +135,7 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
             }
             history.put(counter.name(), sizes);
         }
-        late = TallyMetrics.sensor(context, "stage-" + stage.name(), "late");
+        late = TallyMetrics.sensor(context, "stage-" + stage.name(), TallyMetrics.LATE);
         final Long persisted = clock.get(CounterState.TIME);
         time = persisted == null ? Long.MIN_VALUE : persisted;
         for (int p = 0; p < upstream.length; p++) {

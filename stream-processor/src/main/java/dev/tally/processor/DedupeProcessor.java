@@ -57,7 +57,7 @@ public final class DedupeProcessor implements Processor<String, ReceivedEvent, S
     public void init(final ProcessorContext<String, ReceivedEvent> context) {
         this.context = context;
         this.seen = context.getStateStore(StoreNames.DEDUPE);
-        this.duplicates = TallyMetrics.sensor(context, "dedupe", "duplicates");
+        this.duplicates = TallyMetrics.sensor(context, "dedupe", TallyMetrics.DUPLICATES);
     }
 
     @Override

@@ -29,7 +29,9 @@ public final class ProcessorApp implements AutoCloseable {
 
     private final ProcessorConfig config;
     private final KafkaStreams streams;
-    private final CompletableFuture<Void> running = new CompletableFuture<>();
+    /** True once RUNNING; false when closed before that (stopped during start); failed on ERROR. */
+    private final CompletableFuture<Boolean> running = new CompletableFuture<>();
+    private volatile boolean closing;
     private final InputBacklog backlog = new InputBacklog();
     private final RefusedWrites refused = new RefusedWrites();
 
@@ -47,7 +49,9 @@ public final class ProcessorApp implements AutoCloseable {
         backlog.watch(streams);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
-                running.complete(null);
+                running.complete(true);
+            } else if (closing && now == KafkaStreams.State.NOT_RUNNING) {
+                running.complete(false);
             } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
                 running.completeExceptionally(new IllegalStateException("processor stopped: " + now));
             }
@@ -97,10 +101,15 @@ public final class ProcessorApp implements AutoCloseable {
         return this;
     }
 
-    /** Waits until Kafka Streams is RUNNING (restored and processing). */
-    public void awaitRunning(final Duration timeout) throws InterruptedException {
+    /**
+     * Waits until Kafka Streams is RUNNING (restored and processing).
+     *
+     * @return true when it runs; false when it was {@link #close closed} first (stopped during start)
+     * @throws IllegalStateException when it failed, or is not RUNNING within {@code timeout}
+     */
+    public boolean awaitRunning(final Duration timeout) throws InterruptedException {
         try {
-            running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
@@ -127,6 +136,8 @@ public final class ProcessorApp implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
+        running.complete(false);   // whoever waits for the start stops waiting: it will not come
         // Leave the group, so a restarted processor gets its partitions at once instead of waiting
         // for this member's session to time out.
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

@@ -38,7 +38,8 @@ import dev.tally.config.KafkaSettings;
  *                       default the bind address); set it when binding 0.0.0.0 in a container
  * @param kafka          where Kafka is and how topics are created
  * @param standbyReplicas warm copies of each state store on other instances ({@code processor.standby_replicas},
- *                       default 1), so queries are answered from a standby while a store moves
+ *                       default 0: a single instance has nowhere to put one), so queries are answered from a
+ *                       standby while a store moves; the cluster configs set 1
  * @param queryAccess    who may query: bearer tokens or {@code query.auth: none}, and CORS origins
  * @param streamThreads  Kafka Streams threads of this instance ({@code processor.stream_threads}, default the
  *                       number of processors the JVM sees): the topology has two stages per raw partition (dedupe
@@ -55,7 +56,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
                               String advertisedHost, KafkaSettings kafka, int standbyReplicas, QueryAccess queryAccess,
                               int streamThreads, boolean orderedOutput, Duration maxFutureSkew) {
 
-    public static final int DEFAULT_STANDBY_REPLICAS = 1;
+    public static final int DEFAULT_STANDBY_REPLICAS = 0;
     /** Default {@link #maxFutureSkew}: the gateway's default {@code max_future_skew}. */
     public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofMinutes(5);
     /** One stream thread per processor the JVM sees. */
@@ -89,7 +90,7 @@ public record ProcessorConfig(String applicationId, Path stateDir, Duration dedu
     }
 
     /**
-     * The settings without standby, query-access, thread, ordered-output and skew fields: one standby, query auth
+     * The settings without standby, query-access, thread, ordered-output and skew fields: no standby, query auth
      * unset, default threads, {@code events.ordered} written, the default future skew.
      */
     public ProcessorConfig(final String applicationId, final Path stateDir, final Duration dedupeHorizon,

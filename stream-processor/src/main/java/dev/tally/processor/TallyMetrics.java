@@ -10,6 +10,11 @@ import org.apache.kafka.streams.processor.api.ProcessingContext;
  */
 final class TallyMetrics {
 
+    /** The metric group Kafka Streams gives the sensors of scope "tally". */
+    static final String GROUP = "stream-tally-metrics";
+    static final String DUPLICATES = "duplicates";
+    static final String LATE = "late";
+
     private TallyMetrics() {
     }
 
