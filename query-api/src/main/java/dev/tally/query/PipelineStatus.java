@@ -15,7 +15,7 @@ import dev.tally.processor.ProcessorMetrics;
  * @param duplicates      deliveries the processor dropped as duplicates
  * @param late            events that missed a closed window
  * @param lagRecords      records of the input the processor has yet to read
- * @param freshnessMillis the processor's end-to-end latency (wall clock minus event time when processed); null before any record
+ * @param freshnessMillis wall clock minus event time when the processor counts an event (recent average); null before any record
  */
 record PipelineStatus(Instant at, boolean gateway, List<GatewayTraffic.Line> deliveries, long duplicates, long late,
                       long lagRecords, Double freshnessMillis) {

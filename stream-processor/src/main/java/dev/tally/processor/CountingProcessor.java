@@ -83,6 +83,8 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
     private OpenWindows open;
     private final Map<String, Map<Long, WindowStore<String, Long>>> history = new HashMap<>();
     private Sensor late;
+    private Sensor freshness;
+    private ProcessingContext context;
 
     CountingProcessor(final CountingStage stage, final Duration reorderDelay, final Duration queryHistory, final int upstreamPartitions) {
         this.stage = stage;
@@ -136,6 +138,8 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
             history.put(counter.name(), sizes);
         }
         late = TallyMetrics.sensor(context, "stage-" + stage.name(), TallyMetrics.LATE);
+        freshness = TallyMetrics.avgMaxSensor(context, "stage-" + stage.name(), TallyMetrics.FRESHNESS);
+        this.context = context;
         final Long persisted = clock.get(CounterState.TIME);
         time = persisted == null ? Long.MIN_VALUE : persisted;
         for (int p = 0; p < upstream.length; p++) {
@@ -187,6 +191,7 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
         // When the event left its partition, that partition's watermark had passed its time minus the delay.
         advance(event.upstream(), eventTime - delay);
 
+        freshness.record(Math.max(0, context.currentSystemTimeMs() - eventTime));
         final KeyRow stored = rows.get(key);
         final KeyRow row = stored == null ? new KeyRow() : stored;
         for (CountEvent.Counted counted : event.counts()) {

@@ -13,8 +13,9 @@ import org.apache.kafka.streams.KafkaStreams;
  * @param duplicates      deliveries dropped as duplicates since start (Tally's {@code duplicates-total}, every task)
  * @param late            events that missed a closed window since start ({@code late-total}, every task)
  * @param lagRecords      records the processor's consumers have yet to read, over every partition they own
- * @param freshnessMillis Kafka Streams' end-to-end latency: the wall clock minus the record's event time when
- *                        it is processed, the slowest step's recent average; null before any record
+ * @param freshnessMillis the wall clock minus an event's time when a counting stage counts it (Tally's
+ *                        {@code count-freshness-latency-avg}), the slowest stage's recent average; null before any
+ *                        event was counted
  */
 public record ProcessorMetrics(long duplicates, long late, long lagRecords, Double freshnessMillis) {
 
@@ -40,7 +41,7 @@ public record ProcessorMetrics(long duplicates, long late, long lagRecords, Doub
                     && name.tags().containsKey("partition")
                     && !name.tags().getOrDefault("client-id", "").endsWith("restore-consumer")) {
                 lag += value;
-            } else if (name.name().equals("record-e2e-latency-avg")) {
+            } else if (name.group().equals(TallyMetrics.GROUP) && name.name().equals(TallyMetrics.FRESHNESS + "-latency-avg")) {
                 freshness = freshness == null ? value : Math.max(freshness, value);
             }
         }

@@ -14,12 +14,20 @@ final class TallyMetrics {
     static final String GROUP = "stream-tally-metrics";
     static final String DUPLICATES = "duplicates";
     static final String LATE = "late";
+    /** Wall clock minus event time, in ms, when a counting stage counts an event: {@code count-freshness-latency-avg} and {@code -max}. */
+    static final String FRESHNESS = "count-freshness";
 
     private TallyMetrics() {
     }
 
     static Sensor sensor(final ProcessingContext context, final String step, final String operation) {
         return context.metrics().addRateTotalSensor("tally", step + "-" + context.taskId(), operation,
+                Sensor.RecordingLevel.INFO);
+    }
+
+    /** A sensor of values with {@code <operation>-latency-avg} and {@code -latency-max} over the recent samples. */
+    static Sensor avgMaxSensor(final ProcessingContext context, final String step, final String operation) {
+        return context.metrics().addLatencyRateTotalSensor("tally", step + "-" + context.taskId(), operation,
                 Sensor.RecordingLevel.INFO);
     }
 }

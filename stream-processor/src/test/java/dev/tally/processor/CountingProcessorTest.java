@@ -165,6 +165,7 @@ class CountingProcessorTest {
             }
         }
         final MockProcessorContext<String, Emitted> context = new MockProcessorContext<>();
+        context.setCurrentSystemTimeMs(T0);
         for (StateStore store : stores.values()) {
             if (store instanceof OpenWindows && store.isOpen()) {
                 store.close(); // in memory only: a restarted task gets an empty one and rebuilds it
