@@ -3,6 +3,7 @@ package dev.tally.launcher;
 import static dev.tally.notifier.WebhookReceiver.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -88,12 +90,29 @@ class NotifierPipelineIT {
                 assertThat(alert.threshold()).isEqualTo(3);
                 assertThat(alert.count()).isEqualTo(3);
                 assertThat(receiver.received("/ok/hook")).hasSize(1);
-                final String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(pipeline.queryUrl() + "/metrics"))
-                        .build(), HttpResponse.BodyHandlers.ofString()).body();
-                assertThat(metrics).containsPattern("tally_notifier_deliveries_total\\{[^}]*outcome=\"delivered\"[^}]*sink=\"hook\""
-                        + "[^}]*status=\"200\"[^}]*\\} 1\\.0");
-                assertThat(metrics).doesNotContain(receiver.url("ok", "hook"));
+                // The notifier counts a delivery once it has read the answer, a moment after the receiver counted it.
+                final Pattern delivered = Pattern.compile(
+                        "tally_notifier_deliveries_total\\{[^}]*outcome=\"delivered\"[^}]*sink=\"hook\"[^}]*status=\"200\"[^}]*\\} 1\\.0");
+                final String[] metrics = new String[1];
+                await(Duration.ofSeconds(10), () -> {
+                    metrics[0] = metrics(pipeline.queryUrl());
+                    return delivered.matcher(metrics[0]).find();
+                }, "the delivery counted on /metrics");
+                assertThat(metrics[0]).containsPattern(delivered);
+                assertThat(metrics[0]).doesNotContain(receiver.url("ok", "hook"));
             }
+        }
+    }
+
+    private static String metrics(final String queryUrl) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(queryUrl + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
         }
     }
 

@@ -3,6 +3,7 @@ package dev.tally.processor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -18,6 +19,7 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.metrics.KafkaMetric;
@@ -48,6 +50,8 @@ final class DivertingProducer implements Producer<byte[], byte[]> {
     private final RefusedWrites refused;
     /** Whether a send of the current transaction failed (set on the producer's I/O thread). */
     private volatile boolean sendFailed;
+    /** Between beginTransaction and its commit or abort (exactly-once only; at-least-once has no transactions). */
+    private volatile boolean inTransaction;
 
     DivertingProducer(final Producer<byte[], byte[]> delegate, final RefusedWrites refused) {
         this.delegate = delegate;
@@ -64,12 +68,33 @@ final class DivertingProducer implements Producer<byte[], byte[]> {
                 callback.onCompletion(metadata, exception);
             }
         };
-        final Exception cause = refused.refusalOf(record);
-        if (cause == null) {
-            return delegate.send(record, watched);
+        if (inTransaction && sendFailed) {
+            return doomed(); // the transaction is aborted at its commit: nothing more of it needs to leave
         }
-        refused.countDiverted();
-        return delegate.send(RefusedWrites.deadLetter(record, cause, null, -1, -1L, System.currentTimeMillis()), watched);
+        final Exception cause = refused.refusalOf(record);
+        final ProducerRecord<byte[], byte[]> out = cause == null ? record
+                : RefusedWrites.deadLetter(record, cause, null, -1, -1L, System.currentTimeMillis());
+        if (cause != null) {
+            refused.countDiverted();
+        }
+        try {
+            return delegate.send(out, watched);
+        } catch (KafkaException e) {
+            if (!inTransaction || e instanceof ApiException) {
+                throw e;
+            }
+            // The producer turned abortable a moment before the failed send's callback ran: "cannot execute
+            // transactional method because we are in an error state". Thrown, this would kill the stream
+            // thread (a cache flush sends outside any handler); the commit fails instead and the tasks are
+            // processed again.
+            sendFailed = true;
+            LOG.debug("a send of this transaction failed; the record is dropped with the rest of the transaction", e);
+            return doomed();
+        }
+    }
+
+    private static Future<RecordMetadata> doomed() {
+        return CompletableFuture.failedFuture(new KafkaException("this transaction is aborted: a send of it was refused"));
     }
 
     @Override
@@ -86,6 +111,7 @@ final class DivertingProducer implements Producer<byte[], byte[]> {
     public void beginTransaction() {
         sendFailed = false;
         delegate.beginTransaction();
+        inTransaction = true;
     }
 
     @Override
@@ -101,6 +127,7 @@ final class DivertingProducer implements Producer<byte[], byte[]> {
     public void commitTransaction() {
         try {
             delegate.commitTransaction();
+            inTransaction = false;
         } catch (KafkaException e) {
             throw asFailedCommit(e);
         }
@@ -117,6 +144,7 @@ final class DivertingProducer implements Producer<byte[], byte[]> {
 
     @Override
     public void abortTransaction() {
+        inTransaction = false;
         sendFailed = false;
         delegate.abortTransaction();
     }
