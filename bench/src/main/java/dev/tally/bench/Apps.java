@@ -157,6 +157,10 @@ final class Apps {
             command.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
                     + Path.of(jfrDir, applicationId + ".jfr").toAbsolutePath());
         }
+        final String logback = System.getProperty("logback.configurationFile");
+        if (logback != null) {
+            command.add("-Dlogback.configurationFile=" + logback); // a diagnosing run's log levels reach the apps too
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 Bench.class.getName(), "child", kind.name(), bootstrap, applicationId, stateDir.toString()));
         command.addAll(shape.args());

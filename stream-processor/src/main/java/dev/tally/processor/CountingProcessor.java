@@ -3,6 +3,7 @@ package dev.tally.processor;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -68,6 +69,10 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(CountingProcessor.class);
+    /** An upstream watermark moving further than this at once is logged at debug level. */
+    private static final long JUMP_MS = 20_000L;
+    /** How many late events each instance describes at debug level. */
+    private static final int LOGGED_LATE = 20;
 
     private final CountingStage stage;
     private final long delay;
@@ -76,6 +81,7 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
     private final long[] upstream;
     private long time = Long.MIN_VALUE;
     private boolean warnedPartitions;
+    private int loggedLate;
     private Out out;
     private FixedKeyRecord<String, CountEvent> current;
     private KeyValueStore<String, KeyRow> rows;
@@ -240,6 +246,10 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
         if (watermark <= upstream[partition]) {
             return false;
         }
+        if (LOG.isDebugEnabled() && upstream[partition] != Long.MIN_VALUE && watermark - upstream[partition] > JUMP_MS) {
+            LOG.debug("stage {}: upstream partition {} jumped {} ms to {}", stage.name(), partition, watermark - upstream[partition],
+                    Instant.ofEpochMilli(watermark));
+        }
         upstream[partition] = watermark;
         long slowest = Long.MAX_VALUE;
         for (long t : upstream) {
@@ -256,6 +266,11 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
         final long closesAt = end + counter.grace().toMillis();
         if (closesAt <= time) {
             late.record();
+            if (LOG.isDebugEnabled() && loggedLate++ < LOGGED_LATE) {
+                LOG.debug("stage {}: late event {} at {} (upstream partition {}), window closed at {}, time {}, upstream {}", stage.name(),
+                        event.eventId(), Instant.ofEpochMilli(eventTime), event.upstream(), Instant.ofEpochMilli(closesAt),
+                        Instant.ofEpochMilli(time), Arrays.toString(upstream));
+            }
             final LateEvent missed = LateEvent.windowClosed(counter.name(), key, Durations.format(Duration.ofMillis(windows.size)),
                     Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), Instant.ofEpochMilli(closesAt), Instant.ofEpochMilli(time),
                     event.source(), event.eventId(), Instant.ofEpochMilli(eventTime),

@@ -4,18 +4,19 @@ import java.time.Duration;
 
 /**
  * A stage's notion of "now" in event time: the largest event time it has seen (its stream time),
- * which starts following the wall clock once no event has arrived for {@code idleAdvance} while none
- * is known to wait in its input ({@link InputBacklog}). That is
- * what lets buffers drain and windows close when traffic stops; while events keep arriving (a
- * replay of old data, say) only their event times move it.
+ * which starts following the wall clock once no event has arrived for {@code idleAdvance} while its
+ * input is known to be read to the end ({@link InputBacklog}). That is what lets buffers drain and
+ * windows close when traffic stops; while events wait to be read (a replay of old data, a backlog, a
+ * partition the consumer has not fetched yet) only their event times move it, however long the
+ * thread is elsewhere.
  *
  * <p>A stage that has seen no event at all (an empty partition, or one restarted with nothing
- * buffered) follows the wall clock once its input has been read to the end ({@link InputBacklog})
- * and {@code idleAdvance} has passed, so an empty partition does not hold the counters back; in
- * the first seconds of a replay, when the consumer hands out one partition's records before the
- * next one's, a partition still waiting for its first records is not taken for empty. Should its
- * input never be seen read to the end, it follows the wall clock after {@link #EMPTY_FALLBACK}
- * times {@code idleAdvance}.
+ * buffered) follows the wall clock once its input has been seen read to the end and
+ * {@code idleAdvance} has passed, so an empty partition does not hold the counters back. A partition
+ * whose lag is not known yet is not taken for empty: in a replay on a busy machine the consumer
+ * fetched one partition's first records 45 s after the others', and had its progress marks followed
+ * the wall clock meanwhile, the counters would have closed the replay's windows under the events it
+ * had still to read.
  *
  * <p>Idle, the time runs {@link #LAG} behind the wall-clock time elapsed since the last event, so
  * that a downstream stage never overtakes the events an upstream stage releases in the same
@@ -28,14 +29,12 @@ final class IdleClock {
     static final Duration TICK = Duration.ofMillis(500);
     /** How far an idle clock stays behind the elapsed wall-clock time: more than one tick. */
     static final long LAG = 1_000L;
-    /** A stage that never saw an event waits at most this many times {@code idleAdvance} for its input to be read to the end. */
-    static final int EMPTY_FALLBACK = 10;
 
     private final long idleAdvanceMs;
     private long time = Long.MIN_VALUE;
     private long observed = Long.MIN_VALUE;
     private long observedAtWall;
-    private long firstTickAtWall = Long.MIN_VALUE;
+    private long caughtUpSinceWall = Long.MIN_VALUE;
 
     IdleClock(final Duration idleAdvance) {
         this.idleAdvanceMs = idleAdvance.toMillis();
@@ -54,24 +53,25 @@ final class IdleClock {
     }
 
     /**
-     * @param caughtUp whether the stage's input has been read to its end: before its first event, only
-     *                 then is it empty rather than still waiting for its records
-     * @param behind   whether records of the stage's input are known to wait: then no event for a while
-     *                 means a busy thread, not an idle sender, and the time waits for the events
+     * @param caughtUp whether the stage's input is known to be read to its end; when it is not (records
+     *                 wait, or its lag is not known) no event for a while means a busy thread or a
+     *                 partition not fetched yet, not an idle sender, and the time waits for the events
      * @return whether the time moved
      */
-    boolean tick(final long wallNow, final boolean caughtUp, final boolean behind) {
+    boolean tick(final long wallNow, final boolean caughtUp) {
+        if (!caughtUp) {
+            // Each advance would stay (the time never moves back): in a replay on a busy machine they
+            // added up to minutes ahead of the events still to read, and those went to events.late.
+            // The silence counts from when the input is seen read to the end.
+            caughtUpSinceWall = Long.MIN_VALUE;
+            observedAtWall = wallNow;
+            return false;
+        }
         if (observed == Long.MIN_VALUE) {
-            return followWallClockFromStart(wallNow, caughtUp);
+            return followWallClockFromStart(wallNow);
         }
         final long idleFor = wallNow - observedAtWall;
         if (idleFor < idleAdvanceMs) {
-            return false;
-        }
-        if (behind) {
-            // Each such advance would stay (the time never moves back): in a replay on a busy machine they
-            // added up to minutes ahead of the events still to read, and those went to events.late.
-            observedAtWall = wallNow;
             return false;
         }
         final long advanced = observed + idleFor - LAG;
@@ -82,15 +82,13 @@ final class IdleClock {
         return true;
     }
 
-    /** See the class comment: an empty partition must not hold the counters back for ever. */
-    private boolean followWallClockFromStart(final long wallNow, final boolean caughtUp) {
-        if (firstTickAtWall == Long.MIN_VALUE) {
-            firstTickAtWall = wallNow;
+    /** See the class comment: an empty partition must not hold the counters back. */
+    private boolean followWallClockFromStart(final long wallNow) {
+        if (caughtUpSinceWall == Long.MIN_VALUE) {
+            caughtUpSinceWall = wallNow;
         }
-        final long waited = wallNow - firstTickAtWall;
-        final boolean empty = caughtUp ? waited >= idleAdvanceMs : waited >= EMPTY_FALLBACK * idleAdvanceMs;
         final long advanced = wallNow - LAG;
-        if (!empty || advanced <= time) {
+        if (wallNow - caughtUpSinceWall < idleAdvanceMs || advanced <= time) {
             return false;
         }
         time = advanced;

@@ -15,12 +15,10 @@ import org.apache.kafka.streams.KafkaStreams;
  * Which task inputs this instance's consumers have fetched to the end, from the main consumers'
  * per-partition {@code records-lag} metrics, refreshed every {@link #REFRESH}.
  *
- * <p>A reorder stage that has not seen an event yet takes its partition for empty, and its time
- * starts following the wall clock, only once the partition is caught up (see {@link IdleClock}). In
- * the first seconds of a replay the consumer hands out one partition's records before the next
- * one's: a partition still waiting for its first records is not empty, and if its progress marks ran
- * at the wall clock, the counters would close every window of the replay under the events it has
- * still to read.
+ * <p>A watermark stage's time follows the wall clock only while its partition is caught up (see
+ * {@link IdleClock}). In a replay the consumer hands out some partitions' records long before
+ * others': a partition still waiting for its records is not idle, and if its progress marks ran at
+ * the wall clock, the counters would close the replay's windows under the events it has still to read.
  */
 public final class InputBacklog implements AutoCloseable {
 
@@ -75,18 +73,6 @@ public final class InputBacklog implements AutoCloseable {
             }
         });
         lags = next;
-    }
-
-    /**
-     * Whether, at the last refresh, records of {@code topic}'s {@code partition} were known to wait
-     * (a lag above zero): a partition that is slow, not idle. False when it is not known.
-     */
-    boolean behind(final String topic, final int partition) {
-        if (alwaysCaughtUp) {
-            return false;
-        }
-        final Double lag = lags.get(key(topic, partition));
-        return lag != null && lag > 0;
     }
 
     // Consumer metrics may spell a topic's dots as underscores; compare both the same way.

@@ -6,6 +6,8 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.tally.schemas.Topics;
 
@@ -23,6 +25,8 @@ import dev.tally.schemas.Topics;
  * never moves back.
  */
 public final class WatermarkProcessor implements Processor<String, ReceivedEvent, String, ReceivedEvent> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WatermarkProcessor.class);
 
     private final Duration delay;
     private final IdleClock clock;
@@ -45,8 +49,12 @@ public final class WatermarkProcessor implements Processor<String, ReceivedEvent
     public void init(final ProcessorContext<String, ReceivedEvent> context) {
         this.context = context;
         context.schedule(IdleClock.TICK, PunctuationType.WALL_CLOCK_TIME, wallNow -> {
-            clock.tick(wallNow, backlog.caughtUp(Topics.RAW.name(), context.taskId().partition()),
-                    backlog.behind(Topics.RAW.name(), context.taskId().partition()));
+            final int partition = context.taskId().partition();
+            final long before = clock.time();
+            if (clock.tick(wallNow, backlog.caughtUp(Topics.RAW.name(), partition)) && LOG.isDebugEnabled()) {
+                LOG.debug("{} partition {} is read to the end and no event came for a while: its time follows the wall clock{}",
+                        Topics.RAW.name(), partition, before == Long.MIN_VALUE ? ", from its first tick" : " by " + (clock.time() - before) + " ms");
+            }
             markProgress();
         });
     }
