@@ -4,8 +4,6 @@ import java.util.List;
 
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -16,13 +14,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * downstream (within the commit's transaction), and nothing needs to stay after that — a key's
  * counts live in the stage's rows. Without it the table would keep every key it ever saw.
  */
-final class DiscardingStore implements KeyValueStore<Bytes, byte[]> {
-
-    private final String name;
-    private volatile boolean open;
+final class DiscardingStore extends UnloggedStore implements KeyValueStore<Bytes, byte[]> {
 
     private DiscardingStore(final String name) {
-        this.name = name;
+        super(name);
     }
 
     static KeyValueBytesStoreSupplier supplier(final String name) {
@@ -80,33 +75,6 @@ final class DiscardingStore implements KeyValueStore<Bytes, byte[]> {
     @Override
     public long approximateNumEntries() {
         return 0;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public void init(final StateStoreContext context, final StateStore root) {
-        context.register(root, (key, value) -> {
-        });
-        open = true;
-    }
-
-    @Override
-    public void close() {
-        open = false;
-    }
-
-    @Override
-    public boolean persistent() {
-        return false;
-    }
-
-    @Override
-    public boolean isOpen() {
-        return open;
     }
 
     private static KeyValueIterator<Bytes, byte[]> empty() {

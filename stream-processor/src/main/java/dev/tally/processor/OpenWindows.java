@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ObjLongConsumer;
 
 import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.QueryableStoreType;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.internals.StateStoreProvider;
@@ -28,7 +27,7 @@ import org.apache.kafka.streams.state.internals.StateStoreProvider;
  * starts. The stream thread is its only writer; query threads read it through {@link #TYPE}, so a
  * window's counts are guarded by the window.
  */
-public final class OpenWindows implements StateStore, TopKeys {
+public final class OpenWindows extends UnloggedStore implements TopKeys {
 
     /** Closed windows kept per counter and size for top-N queries. */
     static final int RECENT_CLOSED = 2;
@@ -108,7 +107,6 @@ public final class OpenWindows implements StateStore, TopKeys {
         }
     }
 
-    private final String name;
     private final Map<WindowId, Board> boards = new ConcurrentHashMap<>();
     private final TreeMap<Long, List<Board>> byClose = new TreeMap<>();
     private final Map<String, ArrayDeque<Board>> recentlyClosed = new HashMap<>();
@@ -116,10 +114,9 @@ public final class OpenWindows implements StateStore, TopKeys {
     private final Map<String, Long> heldAfter = new ConcurrentHashMap<>();
     /** Windows closing after this are held; before the first {@link #rebuilt}, none. */
     private volatile long rebuiltAt = Long.MAX_VALUE;
-    private volatile boolean open;
 
     OpenWindows(final String name) {
-        this.name = name;
+        super(name);
     }
 
     /** The store's builder, for a processor's {@code stores()}: never cached, never logged. */
@@ -221,30 +218,8 @@ public final class OpenWindows implements StateStore, TopKeys {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public void init(final StateStoreContext context, final StateStore root) {
-        context.register(root, (key, value) -> {
-        });
-        open = true;
-    }
-
-    @Override
     public void close() {
-        open = false;
+        super.close();
         rebuild(Long.MAX_VALUE);
-    }
-
-    @Override
-    public boolean persistent() {
-        return false;
-    }
-
-    @Override
-    public boolean isOpen() {
-        return open;
     }
 }
