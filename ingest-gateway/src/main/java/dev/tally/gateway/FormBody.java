@@ -16,9 +16,10 @@ import dev.tally.schemas.Json;
 import dev.tally.schemas.ProblemException;
 
 /**
- * An {@code application/x-www-form-urlencoded} body, read only after its signature was checked on
- * the raw bytes: its fields in the order sent, and as a JSON object (a field's first value) so
- * that the schemes' {@link Field}s read it with the same JSON pointers as a JSON body.
+ * A form body, {@code application/x-www-form-urlencoded} or (Mailgun) {@code multipart/form-data},
+ * read only after its signature was checked on the raw bytes: its fields in the order sent, and as a
+ * JSON object (a field's first value) so that the schemes' {@link Field}s read it with the same
+ * JSON pointers as a JSON body.
  */
 final class FormBody {
 
@@ -27,17 +28,28 @@ final class FormBody {
     private FormBody() {
     }
 
-    /** Whether the delivery says its body is form-encoded (a delivery without Content-Type is JSON). */
+    /** Whether the delivery says its body is a form, of either type (a delivery without Content-Type is JSON). */
     static boolean isForm(final Delivery delivery) {
-        final String type = delivery.header("Content-Type");
-        if (type == null) {
-            return false;
-        }
-        final int semicolon = type.indexOf(';');
-        return (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT).equals(MEDIA_TYPE);
+        final String type = mediaType(delivery);
+        return MEDIA_TYPE.equals(type) || MultipartBody.MEDIA_TYPE.equals(type);
     }
 
-    /** The fields in the order sent, names and values decoded ({@code +} is a space); 400 for a bad escape. */
+    /** The fields of a form delivery of either type, in the order sent. */
+    static List<Map.Entry<String, String>> fields(final Delivery delivery) {
+        return MultipartBody.MEDIA_TYPE.equals(mediaType(delivery))
+                ? MultipartBody.fields(delivery.header("Content-Type"), delivery.body()) : fields(delivery.body());
+    }
+
+    private static String mediaType(final Delivery delivery) {
+        final String type = delivery.header("Content-Type");
+        if (type == null) {
+            return null;
+        }
+        final int semicolon = type.indexOf(';');
+        return (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** The fields of an urlencoded body in the order sent, names and values decoded ({@code +} is a space); 400 for a bad escape. */
     static List<Map.Entry<String, String>> fields(final byte[] body) {
         final String text = new String(body, StandardCharsets.UTF_8);
         if (text.isEmpty()) {
@@ -59,9 +71,9 @@ final class FormBody {
     }
 
     /** The fields as a JSON object of strings; a repeated name keeps its first value. */
-    static ObjectNode object(final byte[] body) {
+    static ObjectNode object(final Delivery delivery) {
         final ObjectNode object = Json.MAPPER.createObjectNode();
-        for (Map.Entry<String, String> field : fields(body)) {
+        for (Map.Entry<String, String> field : fields(delivery)) {
             if (!object.has(field.getKey())) {
                 object.put(field.getKey(), field.getValue());
             }

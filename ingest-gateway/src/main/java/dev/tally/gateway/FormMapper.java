@@ -37,7 +37,7 @@ record FormMapper(EventMapper json, FieldMapper fields, FieldMapper payload, Lis
             }
             return json.map(source, delivery);
         }
-        final ObjectNode form = FormBody.object(delivery.body());
+        final ObjectNode form = FormBody.object(delivery);
         if (payload != null && form.has("payload")) {
             final JsonNode event = FormBody.json(form, "payload");
             if (event instanceof ObjectNode object) {

@@ -32,7 +32,7 @@ public final class MailgunVerifier implements SignatureVerifier {
 
     @Override
     public int verify(final Delivery delivery) {
-        final JsonNode signature = FormBody.isForm(delivery) ? FormBody.object(delivery.body()) : signatureObject(delivery.body());
+        final JsonNode signature = FormBody.isForm(delivery) ? FormBody.object(delivery) : signatureObject(delivery.body());
         final String timestamp = field(signature, "timestamp");
         final String token = field(signature, "token");
         final byte[] provided;

@@ -204,7 +204,7 @@ final class Schemes {
     }
 
     /**
-     * JSON webhooks; and the form posts of Mailgun's legacy webhooks and routes, whose fields hold the
+     * JSON webhooks; and the form posts (urlencoded or multipart) of Mailgun's legacy webhooks and routes, whose fields hold the
      * signature and the event, and whose event id is the post's single-use {@code token}.
      */
     static Parts mailgun(final Setup s) {
@@ -216,7 +216,7 @@ final class Schemes {
         final FieldMapper form = FieldMapper.of(Field.body("/token"), Field.body("/event").or(Field.constant("inbound")),
                 Field.body("/timestamp"), Field.body("/recipient"));
         return new Parts(new MailgunVerifier(s.allowing("tolerance").tolerance(), s.secretBytes()),
-                new FormMapper(json, form, null, List.of()), JSON_OR_FORM, null);
+                new FormMapper(json, form, null, List.of()), List.of("application/json", FormBody.MEDIA_TYPE, MultipartBody.MEDIA_TYPE), null);
     }
 
     /**
