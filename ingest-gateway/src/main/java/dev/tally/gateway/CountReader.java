@@ -34,7 +34,8 @@ final class CountReader {
     }
 
     static final String DEFAULT_URL = "http://127.0.0.1:8081";
-    private static final Duration TIMEOUT = Duration.ofMillis(500);
+    // Per request; a command's answer waits for two before the event is written, and Slack and Discord give 3 s in all.
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final String base;

@@ -83,6 +83,8 @@ final class CountReply {
             throw new ConfigException(at + ".timeout: from 0 to " + Durations.format(LONGEST_WAIT)
                     + " (the platform gives 3 s for the whole answer), got " + Durations.format(wait));
         }
+        // Read the counter's group_by now, so the first command does not wait for it (kept once read; retried when not).
+        reader.groupBy(s.counter());
         return new CountReply(s, format, reader, window, wait, type.equals("in_channel"));
     }
 

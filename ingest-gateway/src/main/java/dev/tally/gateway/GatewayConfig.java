@@ -78,7 +78,7 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
      * {@code secrets} apply to every scheme; a scheme refuses settings it does not use, naming them.
      *
      * @param scheme          hmac (default), token, github, stripe, slack, shopify, standard, woocommerce,
-     *                        mailgun, sendgrid, discord, paypal or jira
+     *                        mailgun, sendgrid, discord, paypal, jira or twilio
      * @param secrets         what verifies deliveries, in order, every one accepted (rotation): shared
      *                        secrets, or for sendgrid, discord, standard ({@code whpk_}) and paypal the
      *                        public keys or certificates
@@ -90,9 +90,9 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
      * @param webhookId       paypal: the webhook's id, part of what PayPal signs
      * @param fields          hmac, token: where the envelope's fields are in the body
      * @param maxBodyBytes    every scheme: largest body (default: the gateway's {@code max_body_bytes}, 1 MiB); 413 above
-     * @param contentTypes    every scheme: accepted media types (default application/json, the body of every
-     *                        scheme; {@code "*&#47;*"} accepts any); 415 otherwise. A delivery without
-     *                        Content-Type is read as JSON
+     * @param contentTypes    every scheme: accepted media types (default: what the scheme's sender posts, JSON,
+     *                        and forms for slack, github, mailgun, twilio; {@code "*&#47;*"} accepts any); 415
+     *                        otherwise. A delivery without Content-Type is read as JSON
      * @param rateLimit       every scheme: token buckets per source and per client address (default unlimited); 429
      * @param allowIps        every scheme: client addresses (CIDR) allowed to deliver (default any); 403 otherwise
      * @param schema          every scheme: a JSON Schema file the verified body must match (default none); 400

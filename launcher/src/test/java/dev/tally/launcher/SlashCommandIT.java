@@ -159,7 +159,8 @@ class SlashCommandIT {
         if (m.matches()) {
             return new Answer(200, m.group(1), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), shown);
         }
-        assertThat(shown).isEqualTo("commands for " + text + "|C1: counting…");
+        // "counting…": the figures did not show the command in time, or the query API did not answer (then no key either).
+        assertThat(shown).isIn("commands for " + text + "|C1: counting…", "commands for : counting…");
         return new Answer(200, text + "|C1", null, null, shown);
     }
 
