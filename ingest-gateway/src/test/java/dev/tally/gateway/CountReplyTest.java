@@ -150,6 +150,14 @@ class CountReplyTest {
     }
 
     @Test
+    void shouldKeyTheEventAsTheProcessorsCountersDo() throws Exception {
+        final dev.tally.schemas.Envelope event = new dev.tally.schemas.Envelope("slack", "trig-1", "slash_command", DeliveryScenario.NOW,
+                DeliveryScenario.NOW, "T1", Json.MAPPER.readTree("{\"text\":\"a|b\\\\c\",\"n\":7,\"o\":{\"x\":1}}"), null);
+        assertThat(CountReply.key(List.of("source", "event_type", "entity_id", "/payload/text", "/payload/n", "/payload/o", "/payload/none"),
+                event)).isEqualTo("slack|slash_command|T1|a\\|b\\\\c|7|{\"x\":1}|");
+    }
+
+    @Test
     void shouldRefuseAReplyOnASchemeWithoutCommands() {
         assertThatThrownBy(() -> config("github", "reply: {counter: commands}")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("does not use reply");
