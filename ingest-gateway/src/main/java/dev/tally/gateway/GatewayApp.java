@@ -127,7 +127,8 @@ public final class GatewayApp implements AutoCloseable {
      * when {@code newConfig} cannot be used (a missing secret, a bad setting).
      */
     public void reload(final GatewayConfig newConfig) {
-        sources.set(build(newConfig));
+        // A query API given at start (tally up's own) stays in force unless the file now names one.
+        sources.set(build(newConfig.withDefaultQueryUrl(config.query().url())));
         if (!Objects.equals(newConfig.host(), config.host()) || newConfig.port() != config.port()
                 || !Objects.equals(newConfig.tls(), config.tls()) || !newConfig.ackTimeout().equals(config.ackTimeout())
                 || !newConfig.rejected().equals(config.rejected())) {

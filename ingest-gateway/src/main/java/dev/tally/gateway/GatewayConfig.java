@@ -31,10 +31,12 @@ import dev.tally.config.KafkaSettings;
  * @param kafka          where Kafka is and how topics are created
  * @param maxFutureSkew  how far an event's time may be ahead of its receive time for sources that set no
  *                       {@code max_future_skew} ({@code gateway.max_future_skew}, default 5m); 422 beyond
+ * @param query          where the query API is, for sources that {@code reply} with counts
+ *                       ({@code gateway.query}; {@code TALLY_GATEWAY_QUERY_URL})
  */
 public record GatewayConfig(String host, int port, Duration ackTimeout, long maxBodyBytes, List<IpRange> trustedProxies,
                             Tls tls, Rejected rejected, Map<String, SourceSettings> sources, KafkaSettings kafka,
-                            Duration maxFutureSkew) {
+                            Duration maxFutureSkew, QueryApi query) {
 
     /** Default {@link #maxBodyBytes}: 1 MiB. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -76,7 +78,7 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
      * {@code secrets} apply to every scheme; a scheme refuses settings it does not use, naming them.
      *
      * @param scheme          hmac (default), token, github, stripe, slack, shopify, standard, woocommerce,
-     *                        mailgun, sendgrid, discord, paypal or jira
+     *                        mailgun, sendgrid, discord, paypal, jira or twilio
      * @param secrets         what verifies deliveries, in order, every one accepted (rotation): shared
      *                        secrets, or for sendgrid, discord, standard ({@code whpk_}) and paypal the
      *                        public keys or certificates
@@ -88,14 +90,16 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
      * @param webhookId       paypal: the webhook's id, part of what PayPal signs
      * @param fields          hmac, token: where the envelope's fields are in the body
      * @param maxBodyBytes    every scheme: largest body (default: the gateway's {@code max_body_bytes}, 1 MiB); 413 above
-     * @param contentTypes    every scheme: accepted media types (default application/json, the body of every
-     *                        scheme; {@code "*&#47;*"} accepts any); 415 otherwise. A delivery without
-     *                        Content-Type is read as JSON
+     * @param contentTypes    every scheme: accepted media types (default: what the scheme's sender posts, JSON,
+     *                        and forms for slack, github, mailgun, twilio; {@code "*&#47;*"} accepts any); 415
+     *                        otherwise. A delivery without Content-Type is read as JSON
      * @param rateLimit       every scheme: token buckets per source and per client address (default unlimited); 429
      * @param allowIps        every scheme: client addresses (CIDR) allowed to deliver (default any); 403 otherwise
      * @param schema          every scheme: a JSON Schema file the verified body must match (default none); 400
      * @param maxFutureSkew   every scheme: how far an event's time may be ahead of its receive time (default the
      *                        gateway's {@code max_future_skew}, 5m); 422 beyond, for the whole delivery
+     * @param publicUrl       twilio: the exact URL Twilio calls (it is part of what Twilio signs)
+     * @param reply           slack, discord: answer commands with a count read from the query API
      */
     public record SourceSettings(
             String scheme,
@@ -112,7 +116,9 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
             RateLimit rateLimit,
             List<IpRange> allowIps,
             String schema,
-            Duration maxFutureSkew) {
+            Duration maxFutureSkew,
+            String publicUrl,
+            Reply reply) {
 
         /** The scheme-specific optional settings that are set, by their names in the file. */
         public Set<String> options() {
@@ -124,9 +130,38 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
             all.put("tolerance", tolerance);
             all.put("webhook_id", webhookId);
             all.put("fields", fields);
+            all.put("public_url", publicUrl);
+            all.put("reply", reply);
             all.values().removeIf(Objects::isNull);
             return all.keySet();
         }
+    }
+
+    /**
+     * How a chat command is answered (Slack slash commands, Discord application commands): with a
+     * message holding a counter's figures for the command's key, read from the query API after Kafka
+     * acknowledged the event.
+     *
+     * @param counter      the counter (of {@code processor.counters}) whose key the event has
+     * @param window       a window size of that counter, for {@code {window_count}} and {@code {window}}; optional
+     * @param template     the message: {@code {counter}}, {@code {key}}, {@code {total}}, {@code {window_count}},
+     *                     {@code {window}} are replaced (default {@code "{counter} for {key}: {total}"})
+     * @param pending      the message when the count does not show the event within {@code timeout}
+     *                     (default {@code "{counter} for {key}: counting…"})
+     * @param responseType {@code ephemeral} (default: only the user sees it) or {@code in_channel}
+     * @param timeout      how long to wait for the count to show the event (default 2s, at most 2500ms:
+     *                     Slack and Discord give 3 s for the whole answer)
+     */
+    public record Reply(String counter, String window, String template, String pending, String responseType, Duration timeout) {
+    }
+
+    /**
+     * Where the query API is, for {@code reply}.
+     *
+     * @param url   its base URL (default {@code http://127.0.0.1:8081}; {@code tally up} uses its own)
+     * @param token a bearer token when the query API requires one
+     */
+    public record QueryApi(String url, SecretRef token) {
     }
 
     /**
@@ -141,7 +176,8 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
     }
 
     private record Section(String host, Integer port, Duration ackTimeout, Long maxBodyBytes, List<IpRange> trustedProxies,
-                           Tls tls, Rejected rejected, Map<String, SourceSettings> sources, Duration maxFutureSkew) {
+                           Tls tls, Rejected rejected, Map<String, SourceSettings> sources, Duration maxFutureSkew,
+                           QueryApi query) {
     }
 
     public GatewayConfig {
@@ -161,7 +197,9 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
                 s.rejected() == null || s.rejected().perSource() == null ? new Rejected(DEFAULT_REJECTED_RATE) : s.rejected(),
                 s.sources() == null ? Map.of() : new TreeMap<>(s.sources()),
                 KafkaSettings.from(file, env),
-                s.maxFutureSkew() == null ? DEFAULT_MAX_FUTURE_SKEW : s.maxFutureSkew());
+                s.maxFutureSkew() == null ? DEFAULT_MAX_FUTURE_SKEW : s.maxFutureSkew(),
+                new QueryApi(env.getOrDefault("TALLY_GATEWAY_QUERY_URL", s.query() == null ? null : s.query().url()),
+                        s.query() == null ? null : s.query().token()));
         if (config.maxFutureSkew().isNegative()) {
             throw new ConfigException(file.origin() + ": gateway.max_future_skew must be 0 or more, got " + config.maxFutureSkew());
         }
@@ -175,6 +213,12 @@ public record GatewayConfig(String host, int port, Duration ackTimeout, long max
     }
 
     public GatewayConfig withKafka(final KafkaSettings kafka) {
-        return new GatewayConfig(host, port, ackTimeout, maxBodyBytes, trustedProxies, tls, rejected, sources, kafka, maxFutureSkew);
+        return new GatewayConfig(host, port, ackTimeout, maxBodyBytes, trustedProxies, tls, rejected, sources, kafka, maxFutureSkew, query);
+    }
+
+    /** This config reading counts from the query API at {@code url} unless {@code gateway.query.url} names one ({@code tally up}). */
+    public GatewayConfig withDefaultQueryUrl(final String url) {
+        return query.url() != null ? this : new GatewayConfig(host, port, ackTimeout, maxBodyBytes, trustedProxies, tls, rejected,
+                sources, kafka, maxFutureSkew, new QueryApi(url, query.token()));
     }
 }

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
@@ -133,25 +134,35 @@ final class Intake {
 
     private void publish(final Context ctx, final Source source, final int secretIndex, final List<Envelope> events,
                          final Map<String, String> attempt) {
-        final long start = System.nanoTime();
-        ctx.future(() -> publisher.publish(events, source, secretIndex, attempt).handle((ok, error) -> {
-            metrics.produced(Duration.ofNanos(System.nanoTime() - start), error == null);
-            final List<String> ids = events.stream().map(Envelope::eventId).toList();
-            if (error != null) {
-                final Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                LOG.atWarn().addKeyValue("source", source.name()).addKeyValue("event_id", String.join(",", ids))
-                        .log("not acknowledged by Kafka: {}", cause.getMessage());
-                HttpSupport.problem(ctx, cause instanceof ProblemException p ? p : new KafkaUnavailableException(ackTimeout, cause));
-            } else {
+        // A command the source answers with its count: the count is read before the event is written, to see it grow after.
+        final CountReply reply = source.reply() != null && source.reply().answers(events) ? source.reply() : null;
+        final CompletableFuture<CountReply.Baseline> before = reply == null ? CompletableFuture.completedFuture(null)
+                : reply.before(events.get(0));
+        ctx.future(() -> before.thenCompose(baseline -> {
+            final long start = System.nanoTime();
+            return publisher.publish(events, source, secretIndex, attempt).handle((ok, error) -> {
+                metrics.produced(Duration.ofNanos(System.nanoTime() - start), error == null);
+                final List<String> ids = events.stream().map(Envelope::eventId).toList();
+                if (error != null) {
+                    final Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    LOG.atWarn().addKeyValue("source", source.name()).addKeyValue("event_id", String.join(",", ids))
+                            .log("not acknowledged by Kafka: {}", cause.getMessage());
+                    HttpSupport.problem(ctx, cause instanceof ProblemException p ? p : new KafkaUnavailableException(ackTimeout, cause));
+                    return CompletableFuture.completedFuture(null);
+                }
                 LOG.atDebug().addKeyValue("source", source.name()).addKeyValue("event_id", String.join(",", ids))
                         .addKeyValue("secret_index", secretIndex).log("accepted {} event(s)", ids.size());
+                if (reply != null) {
+                    // Only now, with the event in Kafka, is the command answered: with its count, or "counting…".
+                    return reply.answer(baseline, events.get(0)).thenAccept(answer -> ctx.status(200).json(answer));
+                }
                 final Map<String, Object> body = new LinkedHashMap<>();
                 body.put("status", "accepted");
                 body.put("source", source.name());
                 body.put("event_ids", ids);
                 ctx.status(202).json(body);
-            }
-            return null;
+                return CompletableFuture.completedFuture(null);
+            }).thenCompose(answered -> answered);
         }));
     }
 }

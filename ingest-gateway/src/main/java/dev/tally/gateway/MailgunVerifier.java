@@ -18,6 +18,7 @@ import dev.tally.schemas.Json;
  * "signature"}}, the last being hex HMAC-SHA256 of {@code timestamp + token} under the account's
  * HTTP webhook signing key. Mailgun signs only these two values, not the event data: the token is
  * single-use, and a replay of it within the dedupe horizon is the same event id, counted once.
+ * Mailgun's form posts (legacy webhooks, routes) carry the same three values as form fields.
  */
 public final class MailgunVerifier implements SignatureVerifier {
 
@@ -31,7 +32,7 @@ public final class MailgunVerifier implements SignatureVerifier {
 
     @Override
     public int verify(final Delivery delivery) {
-        final JsonNode signature = signatureObject(delivery.body());
+        final JsonNode signature = FormBody.isForm(delivery) ? FormBody.object(delivery) : signatureObject(delivery.body());
         final String timestamp = field(signature, "timestamp");
         final String token = field(signature, "token");
         final byte[] provided;
@@ -88,7 +89,7 @@ public final class MailgunVerifier implements SignatureVerifier {
     private static String field(final JsonNode signature, final String name) {
         final JsonNode value = signature.get(name);
         if (value == null || !value.isValueNode() || value.asText().isBlank()) {
-            throw SignatureVerifier.rejected("The body's signature." + name + " is missing.");
+            throw SignatureVerifier.rejected("The body's signature." + name + " (a form's " + name + " field) is missing.");
         }
         return value.asText();
     }

@@ -15,8 +15,8 @@ import dev.tally.schemas.ProblemException;
  * What a source admits before and after its signature check, each rule with its own status:
  * client address allowlist (403), rate limits (429), body size (413), content type (415) and,
  * once verified, the body's JSON Schema (400) and, once mapped, how far its events' times may be
- * ahead of their receive time (422). Every scheme's body is JSON, so the default content type is
- * {@code application/json} for all of them.
+ * ahead of their receive time (422). The default content types are the scheme's: JSON for every
+ * scheme, form-encoded too for the senders that post forms (Slack, GitHub, Mailgun), form only for Twilio.
  */
 record Policy(long maxBodyBytes, List<String> contentTypes, List<IpRange> allowIps, RateLimiter rateLimiter, BodySchema schema,
               Duration maxFutureSkew) {
@@ -29,8 +29,9 @@ record Policy(long maxBodyBytes, List<String> contentTypes, List<IpRange> allowI
         allowIps = List.copyOf(allowIps);
     }
 
+    /** @param schemeContentTypes what the scheme's sender posts: the default {@code content_types} */
     static Policy from(final String name, final GatewayConfig.SourceSettings s, final long defaultMaxBodyBytes,
-                       final Duration defaultMaxFutureSkew) {
+                       final Duration defaultMaxFutureSkew, final List<String> schemeContentTypes) {
         final String where = "gateway.sources." + name;
         final long max = s.maxBodyBytes() == null ? defaultMaxBodyBytes : s.maxBodyBytes();
         if (max < 1) {
@@ -48,7 +49,7 @@ record Policy(long maxBodyBytes, List<String> contentTypes, List<IpRange> allowI
             throw new ConfigException(where + ".rate_limit: a rate of 0 admits nothing; leave it out for no limit");
         }
         return new Policy(max,
-                s.contentTypes() == null ? DEFAULT_CONTENT_TYPES : s.contentTypes().stream().map(Policy::mediaType).toList(),
+                s.contentTypes() == null ? schemeContentTypes : s.contentTypes().stream().map(Policy::mediaType).toList(),
                 s.allowIps() == null ? List.of() : s.allowIps(),
                 new RateLimiter(name, limits),
                 s.schema() == null ? null : BodySchema.load(where, s.schema()),

@@ -22,7 +22,10 @@ final class Schemes {
 
     /** Every scheme name, in the order the docs list them. */
     static final List<String> NAMES = List.of("hmac", "token", "github", "stripe", "slack", "shopify", "standard",
-            "woocommerce", "mailgun", "sendgrid", "discord", "paypal", "jira");
+            "woocommerce", "mailgun", "sendgrid", "discord", "paypal", "jira", "twilio");
+
+    private static final List<String> JSON = Policy.DEFAULT_CONTENT_TYPES;
+    private static final List<String> JSON_OR_FORM = List.of("application/json", FormBody.MEDIA_TYPE);
 
     // Discord interaction types other than PING (1), by the names Discord's documentation gives them.
     private static final Map<String, String> DISCORD_TYPES = Map.of(
@@ -33,8 +36,17 @@ final class Schemes {
 
     private static final long DISCORD_EPOCH_MILLIS = 1_420_070_400_000L;
 
-    /** What a scheme contributes to a source. */
-    record Parts(SignatureVerifier verifier, EventMapper mapper) {
+    /**
+     * What a scheme contributes to a source.
+     *
+     * @param contentTypes the media types its sender posts: the source's default {@code content_types}
+     * @param replies      how its commands are answered with a count ({@code reply}); null when it has none
+     */
+    record Parts(SignatureVerifier verifier, EventMapper mapper, List<String> contentTypes, ReplyFormat replies) {
+
+        Parts(final SignatureVerifier verifier, final EventMapper mapper) {
+            this(verifier, mapper, JSON, null);
+        }
     }
 
     /** One source's settings with its secrets read: what every factory starts from. */
@@ -111,12 +123,15 @@ final class Schemes {
         return FieldMapper.of(id, type, f.time() == null ? null : Field.body(f.time()), f.entity() == null ? null : Field.body(f.entity()));
     }
 
+    /** JSON, or the form content type: {@code payload=<the same JSON>}, signed as sent. */
     static Parts github(final Setup s) {
-        return new Parts(bodyHmac(s, "X-Hub-Signature-256", "sha256=", Encoding.HEX), FieldMapper.of(
+        final FieldMapper events = FieldMapper.of(
                 Field.header("X-GitHub-Delivery"),
                 Field.header("X-GitHub-Event").dotted(Field.body("/action")),
                 null,
-                Field.body("/repository/full_name").or(Field.body("/organization/login"))));
+                Field.body("/repository/full_name").or(Field.body("/organization/login")));
+        return new Parts(bodyHmac(s, "X-Hub-Signature-256", "sha256=", Encoding.HEX), new FormMapper(events, null, events, List.of()),
+                JSON_OR_FORM, null);
     }
 
     static Parts jira(final Setup s) {
@@ -155,17 +170,28 @@ final class Schemes {
                 Field.body("/data/object/id")));
     }
 
+    /**
+     * Events API JSON (with its url_verification handshake); slash commands, form fields whose event id
+     * is the {@code trigger_id} (Slack sends none other); interactivity, a form whose {@code payload=}
+     * is JSON. Slack signs the raw bytes, so the fields' order is part of what is signed.
+     */
     static Parts slack(final Setup s) {
-        final HmacVerifier.Timestamp timestamp = new HmacVerifier.Timestamp("X-Slack-Request-Timestamp", "v0:", ":",
-                s.allowing("tolerance").tolerance());
+        final GatewayConfig.SourceSettings c = s.allowing("tolerance", "reply").settings();
+        final HmacVerifier.Timestamp timestamp = new HmacVerifier.Timestamp("X-Slack-Request-Timestamp", "v0:", ":", s.tolerance());
+        final HandshakeMapper events = new HandshakeMapper("/type", "url_verification",
+                body -> Map.of("challenge", Field.body("/challenge").required(null, body)),
+                FieldMapper.of(
+                        Field.body("/event_id"),
+                        Field.body("/event/type").or(Field.body("/type")),
+                        Field.body("/event_time"),
+                        Field.body("/team_id")));
+        final FieldMapper commands = FieldMapper.of(Field.body("/trigger_id"), Field.constant(ReplyFormat.SLACK_COMMAND), null,
+                Field.body("/team_id"));
+        final FieldMapper interactions = FieldMapper.of(Field.body("/trigger_id").or(Field.body("/actions/0/action_ts")),
+                Field.body("/type"), Field.body("/actions/0/action_ts"), Field.body("/team/id"));
         return new Parts(new HmacVerifier("X-Slack-Signature", "v0=", Encoding.HEX, timestamp, s.secretBytes()),
-                new HandshakeMapper("/type", "url_verification",
-                        body -> Map.of("challenge", Field.body("/challenge").required(null, body)),
-                        FieldMapper.of(
-                                Field.body("/event_id"),
-                                Field.body("/event/type").or(Field.body("/type")),
-                                Field.body("/event_time"),
-                                Field.body("/team_id"))));
+                new FormMapper(events, commands, interactions, List.of("token", "response_url", "response_urls")),
+                JSON_OR_FORM, c.reply() == null ? null : ReplyFormat.SLACK);
     }
 
     static Parts standard(final Setup s) {
@@ -177,12 +203,46 @@ final class Schemes {
                         null));
     }
 
+    /**
+     * JSON webhooks; and the form posts (urlencoded or multipart) of Mailgun's legacy webhooks and routes, whose fields hold the
+     * signature and the event, and whose event id is the post's single-use {@code token}.
+     */
     static Parts mailgun(final Setup s) {
-        return new Parts(new MailgunVerifier(s.allowing("tolerance").tolerance(), s.secretBytes()), FieldMapper.of(
+        final FieldMapper json = FieldMapper.of(
                 Field.body("/event-data/id"),
                 Field.body("/event-data/event"),
                 Field.body("/event-data/timestamp"),
-                Field.body("/event-data/recipient")));
+                Field.body("/event-data/recipient"));
+        final FieldMapper form = FieldMapper.of(Field.body("/token"), Field.body("/event").or(Field.constant("inbound")),
+                Field.body("/timestamp"), Field.body("/recipient"));
+        return new Parts(new MailgunVerifier(s.allowing("tolerance").tolerance(), s.secretBytes()),
+                new FormMapper(json, form, null, List.of()), List.of("application/json", FormBody.MEDIA_TYPE, MultipartBody.MEDIA_TYPE), null);
+    }
+
+    /**
+     * Twilio's form posts (messages, calls, status callbacks). The event id is the
+     * {@code I-Twilio-Idempotency-Token} header, else the message or call SID with its status; the
+     * type {@code message} or {@code call}, with the status when there is one ({@code message.delivered}).
+     */
+    static Parts twilio(final Setup s) {
+        final String url = s.allowing("public_url").settings().publicUrl();
+        if (url == null || !url.matches("https?://.+")) {
+            throw new ConfigException(s.where() + ": scheme twilio needs public_url, the exact URL configured in Twilio "
+                    + "(such as https://tally.example.com/webhooks/" + s.where().substring(s.where().lastIndexOf('.') + 1) + ")");
+        }
+        final Field status = Field.body("/MessageStatus").or(Field.body("/SmsStatus")).or(Field.body("/CallStatus"));
+        final Field sid = Field.body("/MessageSid").or(Field.body("/SmsSid")).or(Field.body("/CallSid"));
+        final Field kind = new Field("the MessageSid or CallSid field", (delivery, body) ->
+                body.has("MessageSid") || body.has("SmsSid") ? "message" : body.has("CallSid") ? "call" : null,
+                (draft, value) -> {
+                    if (value.equals("call") || value.equals("message")) {
+                        draft.body().put(value.equals("call") ? "CallSid" : "MessageSid", "tally-" + value);
+                    }
+                });
+        final FieldMapper fields = FieldMapper.of(Field.header("I-Twilio-Idempotency-Token").or(sid.dotted(status)),
+                kind.dotted(status), null, Field.body("/AccountSid"));
+        return new Parts(new TwilioVerifier(url, s.secretBytes()), new FormMapper(null, fields, null, List.of()),
+                List.of(FormBody.MEDIA_TYPE), null);
     }
 
     static Parts sendgrid(final Setup s) {
@@ -195,6 +255,7 @@ final class Schemes {
 
     /** Discord interactions: PING (type 1) is the handshake; other types are counted by their type name. */
     static Parts discord(final Setup s) {
+        final boolean replies = s.allowing("tolerance", "reply").settings().reply() != null;
         final Field type = new Field("the body's /type", (delivery, body) -> {
             final String number = JsonBody.text(body.at("/type"));
             return number == null ? null : DISCORD_TYPES.getOrDefault(number, "interaction_" + number);
@@ -208,10 +269,11 @@ final class Schemes {
                     : Instant.ofEpochMilli((Long.parseUnsignedLong(id) >>> 22) + DISCORD_EPOCH_MILLIS).toString();
         });
         return new Parts(new PublicKeyVerifier("X-Signature-Ed25519", Encoding.HEX, "X-Signature-Timestamp", "Ed25519",
-                s.allowing("tolerance").tolerance(),
+                s.tolerance(),
                 s.keys(hex -> PublicKeys.ed25519(Encoding.HEX.decode(hex.trim())), "a hex Ed25519 public key (Discord's application public key)")),
                 new HandshakeMapper("/type", "1", body -> Map.of("type", 1),
-                        FieldMapper.of(Field.body("/id"), type.dotted(Field.body("/data/name")), created, Field.body("/guild_id"))));
+                        FieldMapper.of(Field.body("/id"), type.dotted(Field.body("/data/name")), created, Field.body("/guild_id"))),
+                JSON, replies ? ReplyFormat.DISCORD : null);
     }
 
     static Parts paypal(final Setup s) {

@@ -17,13 +17,16 @@ import dev.tally.schemas.Envelope;
  * A configured sender: its name (the path segment of {@code POST /webhooks/{source}}), how its
  * signatures are checked, how its body becomes events, and what it admits ({@link Policy}).
  */
-public record Source(String name, String scheme, SignatureVerifier verifier, EventMapper mapper, Policy policy, String signatureHeader) {
+public record Source(String name, String scheme, SignatureVerifier verifier, EventMapper mapper, Policy policy, String signatureHeader,
+                     CountReply reply) {
 
     /** Builds every configured source; fails naming the first missing secret or bad setting. */
     public static Map<String, Source> all(final GatewayConfig config, final Map<String, String> env) {
         final CanonicalEventParser canonical = new CanonicalEventParser();
+        final boolean replies = config.sources().values().stream().anyMatch(s -> s.reply() != null);
+        final CountReader counts = replies ? CountReader.of(config.query(), env) : null;
         final Map<String, Source> sources = new TreeMap<>();
-        config.sources().forEach((name, settings) -> sources.put(name, from(name, settings, config, env, canonical)));
+        config.sources().forEach((name, settings) -> sources.put(name, from(name, settings, config, env, canonical, counts)));
         return Collections.unmodifiableMap(sources);
     }
 
@@ -34,12 +37,20 @@ public record Source(String name, String scheme, SignatureVerifier verifier, Eve
      * @param privateKey the sender's key for schemes verified by public keys; null for shared secrets
      */
     public Outbound deliver(final Envelope event, final Instant at, final PrivateKey privateKey) {
-        return verifier.sign(mapper.compose(event).with(Map.of("Content-Type", "application/json")), at, privateKey);
+        final Outbound unsigned = mapper.compose(event);
+        return verifier.sign(unsigned.header("Content-Type") != null ? unsigned
+                : unsigned.with(Map.of("Content-Type", "application/json")), at, privateKey);
     }
 
     /** Builds a source from its config section, reading its secrets from the environment or files. */
     public static Source from(final String name, final GatewayConfig.SourceSettings settings, final GatewayConfig config,
                               final Map<String, String> env, final CanonicalEventParser canonical) {
+        return from(name, settings, config, env, canonical, null);
+    }
+
+    /** @param counts where replies read counts; null when no source replies (then a {@code reply} reads the default query API) */
+    static Source from(final String name, final GatewayConfig.SourceSettings settings, final GatewayConfig config,
+                       final Map<String, String> env, final CanonicalEventParser canonical, final CountReader counts) {
         final String where = "gateway.sources." + name;
         final String scheme = settings.scheme() == null ? "hmac" : settings.scheme().toLowerCase(Locale.ROOT);
         if (settings.secrets() == null || settings.secrets().isEmpty()) {
@@ -64,11 +75,14 @@ public record Source(String name, String scheme, SignatureVerifier verifier, Eve
             case "discord" -> Schemes.discord(setup);
             case "paypal" -> Schemes.paypal(setup);
             case "jira" -> Schemes.jira(setup);
+            case "twilio" -> Schemes.twilio(setup);
             default -> throw new ConfigException(where + ": unknown scheme '" + settings.scheme() + "'; known schemes: "
                     + String.join(", ", Schemes.NAMES));
         };
-        return new Source(name, scheme, parts.verifier(), parts.mapper(), Policy.from(name, settings, config.maxBodyBytes(), config.maxFutureSkew()),
-                settings.header());
+        final CountReply reply = parts.replies() == null ? null : CountReply.of(where, settings.reply(), parts.replies(),
+                counts != null ? counts : CountReader.of(config.query(), env));
+        return new Source(name, scheme, parts.verifier(), parts.mapper(),
+                Policy.from(name, settings, config.maxBodyBytes(), config.maxFutureSkew(), parts.contentTypes()), settings.header(), reply);
     }
 
     /**

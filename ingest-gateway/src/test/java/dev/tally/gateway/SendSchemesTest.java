@@ -82,7 +82,9 @@ class SendSchemesTest {
                         "application_command.deploy", "application_command.deploy", SendSchemesTest::bodyChanged),
                 new Case("paypal", "webhook_id: WH-SEND-1", Signers.resource("/paypal/current.pem"), paypalKey(),
                         "order.created", "order.created", SendSchemesTest::bodyChanged),
-                body("jira", ""));
+                body("jira", ""),
+                new Case("twilio", "public_url: https://tally.example.com/webhooks/src", SECRET, null, "message.received",
+                        "message.received", SendSchemesTest::bodyChanged));
         assertThat(cases.stream().map(Case::scheme).distinct()).containsExactlyInAnyOrderElementsOf(Schemes.NAMES);
         return cases.stream();
     }

@@ -176,6 +176,61 @@ final class Signers {
         };
     }
 
+    /**
+     * Twilio: base64 HMAC-SHA1 of the URL followed by each POST parameter's name and value, sorted by
+     * name; the body is a form.
+     */
+    static Signer twilio(final String url) {
+        return (key, at, body) -> {
+            final java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>();
+            for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+                final String[] nv = pair.split("=", 2);
+                sorted.put(java.net.URLDecoder.decode(nv[0], StandardCharsets.UTF_8),
+                        nv.length < 2 ? "" : java.net.URLDecoder.decode(nv[1], StandardCharsets.UTF_8));
+            }
+            final StringBuilder content = new StringBuilder(url);
+            sorted.forEach((name, value) -> content.append(name).append(value));
+            try {
+                final Mac mac = Mac.getInstance("HmacSHA1");
+                mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
+                return new Signer.Signed(Map.of("X-Twilio-Signature",
+                        Base64.getEncoder().encodeToString(mac.doFinal(content.toString().getBytes(StandardCharsets.UTF_8)))), body);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    /** Mailgun's form posts: timestamp, token and signature (HMAC-SHA256 of timestamp + token) as form fields. */
+    static Signer mailgunForm() {
+        return (key, at, body) -> {
+            final String timestamp = String.valueOf(at.getEpochSecond());
+            final String token = "c8bb3d4d6d4e4b7a9f0d0d2c3b5e7a9f1e2d3c4b5a697887";
+            final String signature = Encoding.HEX.encode(hmac(key, (timestamp + token).getBytes(StandardCharsets.UTF_8)));
+            final String signed = new String(body, StandardCharsets.UTF_8) + "&timestamp=" + timestamp + "&token=" + token
+                    + "&signature=" + signature;
+            return new Signer.Signed(Map.of(), signed.getBytes(StandardCharsets.UTF_8));
+        };
+    }
+
+    /**
+     * Mailgun's multipart posts: the body given is the event's parts (each opened by {@code --boundary});
+     * the signature's three parts and the closing delimiter are added.
+     */
+    static Signer mailgunMultipart(final String boundary) {
+        return (key, at, body) -> {
+            final String timestamp = String.valueOf(at.getEpochSecond());
+            final String token = "c8bb3d4d6d4e4b7a9f0d0d2c3b5e7a9f1e2d3c4b5a697887";
+            final String signature = Encoding.HEX.encode(hmac(key, (timestamp + token).getBytes(StandardCharsets.UTF_8)));
+            final StringBuilder signed = new StringBuilder(new String(body, StandardCharsets.UTF_8));
+            Map.of("timestamp", timestamp, "token", token, "signature", signature).forEach((name, value) -> signed.append("--")
+                    .append(boundary).append("\r\nContent-Disposition: form-data; name=\"").append(name).append("\"\r\n\r\n")
+                    .append(value).append("\r\n"));
+            signed.append("--").append(boundary).append("--\r\n");
+            return new Signer.Signed(Map.of(), signed.toString().getBytes(StandardCharsets.UTF_8));
+        };
+    }
+
     /** Token: Authorization: Bearer <token>. */
     static Signer token() {
         return (key, at, body) -> new Signer.Signed(Map.of("Authorization", "Bearer " + key), body);

@@ -2,7 +2,9 @@ package dev.tally.launcher;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,11 +65,16 @@ public final class Pipeline implements AutoCloseable {
         QueryApp query = null;
         NotifierApp notifier = null;
         GatewayApp gateway = null;
+        final AtomicReference<GatewayApp> built = new AtomicReference<>();
+        GatewayConfig gatewayWithQuery = gatewayConfig;
         try {
-            // Built before the query API, which shows its traffic, and started after it, so nothing is accepted earlier.
-            gateway = new GatewayApp(gatewayConfig, env, Clock.systemUTC());
+            // The query API shows the gateway's traffic, and the gateway's replies read the query API's counts: the gateway
+            // is built once the query API has its port, and started last, so nothing is accepted earlier.
             query = new QueryApp(processorConfig, new CountsService(processor.streams(), processorConfig),
-                    Clock.systemUTC(), env, traffic(gateway)).start();
+                    Clock.systemUTC(), env, traffic(built)).start();
+            gatewayWithQuery = gatewayConfig.withDefaultQueryUrl("http://" + processorConfig.queryHost() + ":" + query.port());
+            gateway = new GatewayApp(gatewayWithQuery, env, Clock.systemUTC());
+            built.set(gateway);
             if (notifierConfig != null && notifierConfig.enabled()) {
                 notifier = new NotifierApp(notifierConfig, query.meterRegistry(), Clock.systemUTC()).start();
             }
@@ -79,7 +86,7 @@ public final class Pipeline implements AutoCloseable {
             processor.close();
             throw e;
         }
-        return new Pipeline(broker, gateway, processor, query, notifier, gatewayConfig, processorConfig);
+        return new Pipeline(broker, gateway, processor, query, notifier, gatewayWithQuery, processorConfig);
     }
 
     public String gatewayUrl() {
@@ -136,9 +143,9 @@ public final class Pipeline implements AutoCloseable {
         LOG.info("stopped");
     }
 
-    /** The gateway's own meters, as the query API's pipeline view reads them. */
-    private static GatewayTraffic traffic(final GatewayApp gateway) {
-        return () -> gateway.traffic().stream()
+    /** The gateway's own meters, as the query API's pipeline view reads them (none before the gateway is built). */
+    private static GatewayTraffic traffic(final AtomicReference<GatewayApp> gateway) {
+        return () -> gateway.get() == null ? List.of() : gateway.get().traffic().stream()
                 .map(t -> new GatewayTraffic.Line(t.source(), t.outcome(), t.deliveries())).toList();
     }
 
