@@ -1,14 +1,11 @@
 package dev.tally.gateway;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.tally.config.ConfigException;
 import dev.tally.config.Durations;
@@ -39,7 +36,6 @@ final class CountReply {
     static final Duration DEFAULT_WAIT = Duration.ofSeconds(2);
     static final Duration LONGEST_WAIT = Duration.ofMillis(2500);
     private static final long POLL_MILLIS = 50;
-    private static final String PAYLOAD = "/payload";
 
     private final GatewayConfig.Reply settings;
     private final ReplyFormat format;
@@ -145,26 +141,8 @@ final class CountReply {
         return text;
     }
 
-    /** The event's key under {@code groupBy}, by the rule the processor's counters key events with ({@link GroupKey}). */
+    /** The event's key under {@code groupBy}, by the rule the processor's counters key events with. */
     static String key(final List<String> groupBy, final Envelope event) {
-        final List<String> values = new ArrayList<>(groupBy.size());
-        for (String field : groupBy) {
-            values.add(switch (field) {
-                case "source" -> event.source();
-                case "event_type" -> event.eventType();
-                case "entity_id" -> event.entityId();
-                case "schema_version" -> event.schemaVersion();
-                default -> event.payload() == null || !field.startsWith(PAYLOAD + "/") ? null
-                        : text(event.payload().at(field.substring(PAYLOAD.length())));
-            });
-        }
-        return GroupKey.join(values);
-    }
-
-    private static String text(final JsonNode node) {
-        if (node == null || node.isMissingNode() || node.isNull()) {
-            return null;
-        }
-        return node.isValueNode() ? node.asText() : node.toString();
+        return GroupKey.of(groupBy, event);
     }
 }

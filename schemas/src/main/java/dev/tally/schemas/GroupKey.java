@@ -3,6 +3,8 @@ package dev.tally.schemas;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 /**
  * How a counter's group-by values become one string key, and back.
  *
@@ -17,7 +19,41 @@ public final class GroupKey {
     public static final char SEPARATOR = '|';
     private static final char ESCAPE = '\\';
 
+    private static final String PAYLOAD = "/payload";
+
     private GroupKey() {
+    }
+
+    /**
+     * The key of {@code event} under {@code groupBy} (envelope field names, or JSON pointers into the
+     * payload written {@code /payload/...}): the rule the processor's counters key events with, and the
+     * gateway's replies find a command's count by.
+     */
+    public static String of(final List<String> groupBy, final Envelope event) {
+        final List<String> values = new ArrayList<>(groupBy.size());
+        for (String field : groupBy) {
+            values.add(value(event, field));
+        }
+        return join(values);
+    }
+
+    private static String value(final Envelope event, final String field) {
+        return switch (field) {
+            case "source" -> event.source();
+            case "event_type" -> event.eventType();
+            case "entity_id" -> event.entityId();
+            case "schema_version" -> event.schemaVersion();
+            default -> event.payload() == null || !field.startsWith(PAYLOAD + "/") ? null
+                    : text(event.payload().at(field.substring(PAYLOAD.length())));
+        };
+    }
+
+    /** A payload value as key text (and as counters' payload filters compare it): scalars as their text, objects and arrays as JSON, absent as null. */
+    public static String text(final JsonNode node) {
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        return node.isValueNode() ? node.asText() : node.toString();
     }
 
     public static String join(final List<String> values) {

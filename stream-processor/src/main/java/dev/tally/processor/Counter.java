@@ -1,12 +1,9 @@
 package dev.tally.processor;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.tally.config.ConfigException;
 import dev.tally.config.Durations;
@@ -115,7 +112,7 @@ public record Counter(String name, Set<String> sources, Set<String> eventTypes, 
             return false;
         }
         for (Map.Entry<String, Set<String>> filter : payload.entrySet()) {
-            final String value = text(event.payload() == null ? null : event.payload().at(filter.getKey()));
+            final String value = GroupKey.text(event.payload() == null ? null : event.payload().at(filter.getKey()));
             if (value == null || !filter.getValue().contains(value)) {
                 return false;
             }
@@ -130,11 +127,7 @@ public record Counter(String name, Set<String> sources, Set<String> eventTypes, 
 
     /** The event's group key; absent values are empty strings (see {@link GroupKey}). */
     public String key(final Envelope event) {
-        final List<String> values = new ArrayList<>(groupBy.size());
-        for (String field : groupBy) {
-            values.add(value(event, field));
-        }
-        return GroupKey.join(values);
+        return GroupKey.of(groupBy, event);
     }
 
     /**
@@ -160,27 +153,5 @@ public record Counter(String name, Set<String> sources, Set<String> eventTypes, 
             }
         }
         return null;
-    }
-
-    private static String value(final Envelope event, final String field) {
-        return switch (field) {
-            case "source" -> event.source();
-            case "event_type" -> event.eventType();
-            case "entity_id" -> event.entityId();
-            case "schema_version" -> event.schemaVersion();
-            default -> {
-                if (event.payload() == null) {
-                    yield null;
-                }
-                yield text(event.payload().at(field.substring(PAYLOAD_POINTER.length())));
-            }
-        };
-    }
-
-    private static String text(final JsonNode node) {
-        if (node == null || node.isMissingNode() || node.isNull()) {
-            return null;
-        }
-        return node.isValueNode() ? node.asText() : node.toString();
     }
 }
