@@ -48,10 +48,20 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--heap", defaultValue = "1g", description = "-Xmx of each processing child JVM (default ${DEFAULT-VALUE})")
     String heap;
 
-    @Option(names = "--ingest-seconds", defaultValue = "15") int ingestSeconds;
-    @Option(names = "--ingest-rounds", defaultValue = "3") int ingestRounds;
-    @Option(names = "--concurrency", defaultValue = "32") int concurrency;
-    @Option(names = "--ingest-rates", split = ",", defaultValue = "250,500,1000,2000") List<Double> ingestRates;
+    @Option(names = "--ingest-seconds", defaultValue = "10", description = "ingest: seconds of each wrk and open-loop run (default ${DEFAULT-VALUE})")
+    int ingestSeconds;
+    @Option(names = "--ingest-rounds", defaultValue = "3", description = "ingest: rounds at each connection count, median (default ${DEFAULT-VALUE})")
+    int ingestRounds;
+    @Option(names = "--ingest-connections", split = ",", defaultValue = "16,64,256",
+            description = "ingest: the closed-loop sweep's connection counts (default ${DEFAULT-VALUE})")
+    List<Integer> ingestConnections;
+    @Option(names = "--ingest-fractions", split = ",", defaultValue = "0.25,0.5,0.75",
+            description = "ingest: open-loop rates as fractions of the gateway's max (default ${DEFAULT-VALUE})")
+    List<Double> ingestFractions;
+    @Option(names = "--wrk-threads", defaultValue = "2", description = "ingest: wrk's threads (default ${DEFAULT-VALUE})")
+    int wrkThreads;
+    @Option(names = "--concurrency", defaultValue = "32", description = "query: requests in flight, at most 16 (default ${DEFAULT-VALUE})")
+    int concurrency;
     @Option(names = "--events", defaultValue = "2000000", description = "processing, stages: events pre-filled (default ${DEFAULT-VALUE})")
     long events;
     @Option(names = "--keys", defaultValue = "100000", description = "processing, stages: distinct counter keys (default ${DEFAULT-VALUE})")
@@ -136,7 +146,7 @@ public final class Bench implements Callable<Integer> {
             final Path dir = work.resolve(w);
             switch (w) {
                 case "ingest" -> IngestBench.run(report, dir, broker, new IngestBench.Settings(Duration.ofSeconds(ingestSeconds),
-                        concurrency, ingestRounds, ingestRates, Duration.ofSeconds(ingestSeconds), true));
+                        ingestConnections, ingestRounds, ingestFractions, Duration.ofSeconds(ingestSeconds), wrkThreads, true));
                 case "processing" -> processing(report, dir, broker);
                 case "stages" -> StagesBench.run(report, dir, broker, events, keys, heap, timeoutSeconds, mode());
                 case "freshness" -> FreshnessBench.run(report, dir, broker, new FreshnessBench.Settings(freshRate,
@@ -201,7 +211,8 @@ public final class Bench implements Callable<Integer> {
 
     private Map<String, Object> settings() {
         final Map<String, Object> s = new LinkedHashMap<>();
-        s.put("ingest", Map.of("seconds", ingestSeconds, "rounds", ingestRounds, "concurrency", concurrency, "rates", ingestRates));
+        s.put("ingest", Map.of("seconds", ingestSeconds, "rounds", ingestRounds, "connections", ingestConnections,
+                "open_loop_fractions", ingestFractions, "wrk_threads", wrkThreads));
         s.put("processing", Map.of("events", events, "keys", keys, "heap", heap));
         s.put("stages", Map.of("events", events, "keys", keys, "heap", heap));
         s.put("freshness", Map.of("rate", freshRate, "seconds", freshSeconds));
@@ -215,7 +226,8 @@ public final class Bench implements Callable<Integer> {
         ingestSeconds = 1;
         ingestRounds = 1;
         concurrency = 4;
-        ingestRates = List.of(50.0, 100.0);
+        ingestConnections = List.of(4, 16);
+        ingestFractions = List.of(0.5);
         events = 1000;
         keys = 100;
         freshRate = 50;

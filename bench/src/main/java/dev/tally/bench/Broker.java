@@ -68,6 +68,11 @@ final class Broker implements AutoCloseable {
         return bootstrap;
     }
 
+    /** CPU time the broker's JVM has used so far, in nanoseconds; -1 when it runs in this JVM. */
+    long cpuNanos() {
+        return child == null ? -1 : child.toHandle().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
+    }
+
     /**
      * Deletes every topic (Kafka's internal topics stay), so the next measurement starts as on a
      * fresh broker, and waits until they are gone: a topic being deleted cannot be created again.

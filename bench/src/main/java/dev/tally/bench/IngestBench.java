@@ -1,121 +1,153 @@
 package dev.tally.bench;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.LongFunction;
 
 import jdk.jfr.Recording;
 
 import dev.tally.gateway.GatewayApp;
 
 /**
- * Signed deliveries per second the gateway acknowledges (acks=all), and latency at fixed offered
- * rates, against a bare Javalin endpoint (this stack's HTTP ceiling) in the same run. The same
- * load generator signs every delivery for both, so both pay the same client cost.
+ * Signed deliveries per second the gateway acknowledges (acks=all) against a bare Javalin endpoint
+ * (this stack's HTTP ceiling) in the same run, at several connection counts, and latency in an open
+ * loop at fractions of the gateway's max. The closed loop is {@link Wrk} (outside this JVM, its CPU
+ * measured); the open loop is {@link NioLoad}. Both send the same pre-signed requests to both.
  */
 final class IngestBench {
 
-    record Settings(Duration saturation, int concurrency, int rounds, List<Double> rates, Duration rateDuration,
-                    boolean profile) {
+    /**
+     * @param connections the closed-loop sweep, the last also used for the warm-up and the profile
+     * @param fractions   open-loop rates as fractions of the gateway's max
+     */
+    record Settings(Duration saturation, List<Integer> connections, int rounds, List<Double> fractions, Duration rateDuration,
+                    int wrkThreads, boolean profile) {
     }
+
+    /** What the issue asks of the gateway/ceiling ratio at a connection count. */
+    private static final Map<Integer, String> TARGETS = Map.of(64, "≥ 0.50", 256, "≥ 0.70");
+    private static final int SIGNED_REQUESTS = 20_000;
 
     private IngestBench() {
     }
 
-    static void run(final Report report, final Path work, final Broker broker, final Settings s) throws InterruptedException {
+    static void run(final Report report, final Path work, final Broker broker, final Settings s) {
         final Map<String, Object> out = new LinkedHashMap<>();
         broker.reset();
         try (BareHttp bare = new BareHttp()) {
             final GatewayApp gateway = Rig.gateway(broker.bootstrap());
             try {
-                final Load load = new Load(Load.client(), Duration.ofSeconds(10));
+                final Wrk wrk = new Wrk(work, s.wrkThreads(), broker::cpuNanos);
                 final String gw = "http://127.0.0.1:" + gateway.port() + "/webhooks/" + Rig.SOURCE;
                 final String ceiling = bare.url() + "/echo/" + Rig.SOURCE;
+                final int most = s.connections().get(s.connections().size() - 1);
+                final Duration warm = s.saturation().dividedBy(2).compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                        : s.saturation().dividedBy(2);
                 // Warm up both (JIT, connections, producer metadata, the broker) twice over, taking turns; not recorded.
                 for (int w = 0; w < 2; w++) {
-                    load.closedLoop("warm-up ceiling", s.concurrency(), s.saturation(), 10_000_000, 200, signed(ceiling, "w" + w));
-                    load.closedLoop("warm-up gateway", s.concurrency(), s.saturation(), 10_000_000, 202, signed(gw, "w" + w));
+                    wrk.run("warm-up ceiling", ceiling, most, warm, Wrk.requests(work, "w" + w + "c-", SIGNED_REQUESTS));
+                    wrk.run("warm-up gateway", gw, most, warm, Wrk.requests(work, "w" + w + "g-", SIGNED_REQUESTS));
                 }
-                final List<Map<String, Object>> rounds = new ArrayList<>();
-                final double[] bareMaxes = new double[s.rounds()];
-                final double[] gwMaxes = new double[s.rounds()];
-                for (int r = 0; r < s.rounds(); r++) {
-                    // Alternate which goes first, so a drift in the machine's load does not favour one.
-                    final boolean bareFirst = r % 2 == 0;
-                    final Load.Result first = bareFirst
-                            ? load.closedLoop("ceiling max", s.concurrency(), s.saturation(), 10_000_000, 200, signed(ceiling, "c" + r + "-"))
-                            : load.closedLoop("gateway max", s.concurrency(), s.saturation(), 10_000_000, 202, signed(gw, "g" + r + "-"));
-                    final Load.Result second = bareFirst
-                            ? load.closedLoop("gateway max", s.concurrency(), s.saturation(), 10_000_000, 202, signed(gw, "g" + r + "-"))
-                            : load.closedLoop("ceiling max", s.concurrency(), s.saturation(), 10_000_000, 200, signed(ceiling, "c" + r + "-"));
-                    final Load.Result b = bareFirst ? first : second;
-                    final Load.Result g = bareFirst ? second : first;
-                    rounds.add(Map.of("ceiling", b.toMap(), "gateway", g.toMap()));
-                    bareMaxes[r] = b.okPerSec();
-                    gwMaxes[r] = g.okPerSec();
-                    System.err.printf("  ingest round %d: gateway %.0f/s, ceiling %.0f/s%n", r, g.okPerSec(), b.okPerSec());
+                final List<Map<String, Object>> sweep = new ArrayList<>();
+                final List<Double> gwByConnections = new ArrayList<>();
+                final List<Double> bareByConnections = new ArrayList<>();
+                double gwMax = 0;
+                double bareMax = 0;
+                for (int c : s.connections()) {
+                    final List<Wrk.Result> bares = new ArrayList<>();
+                    final List<Wrk.Result> gws = new ArrayList<>();
+                    for (int r = 0; r < s.rounds(); r++) {
+                        // Alternate which goes first, so a drift in the machine's load does not favour one.
+                        final Path signed = Wrk.requests(work, "c" + c + "r" + r + "-", SIGNED_REQUESTS);
+                        if (r % 2 == 0) {
+                            bares.add(wrk.run("ceiling", ceiling, c, s.saturation(), signed));
+                            gws.add(wrk.run("gateway", gw, c, s.saturation(), signed));
+                        } else {
+                            gws.add(wrk.run("gateway", gw, c, s.saturation(), signed));
+                            bares.add(wrk.run("ceiling", ceiling, c, s.saturation(), signed));
+                        }
+                    }
+                    final double g = median(gws.stream().mapToDouble(Wrk.Result::okPerSec).toArray());
+                    final double b = median(bares.stream().mapToDouble(Wrk.Result::okPerSec).toArray());
+                    gwMax = Math.max(gwMax, g);
+                    bareMax = Math.max(bareMax, b);
+                    gwByConnections.add(g);
+                    bareByConnections.add(b);
+                    final Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("connections", c);
+                    row.put("gateway_per_s", Report.round(g));
+                    row.put("ceiling_per_s", Report.round(b));
+                    row.put("ratio", Report.round(b <= 0 ? 0 : g / b));
+                    row.put("gateway", gws.stream().map(Wrk.Result::toMap).toList());
+                    row.put("ceiling", bares.stream().map(Wrk.Result::toMap).toList());
+                    sweep.add(row);
+                    final String at = c + " connections (wrk, median of " + s.rounds() + ")";
+                    report.compare("ingest", "max acknowledged deliveries/s, " + at, g, b, "/s", TARGETS.getOrDefault(c, "—"));
+                    report.compare("ingest", "closed-loop p50 latency, " + at, median(gws, 50), median(bares, 50), " ms", "—");
+                    report.compare("ingest", "closed-loop p99 latency, " + at, median(gws, 99), median(bares, 99), " ms", "—");
+                    report.compare("ingest", "wrk's share of the machine's CPU, " + at,
+                            median(gws.stream().mapToDouble(Wrk.Result::wrkShare).toArray()),
+                            median(bares.stream().mapToDouble(Wrk.Result::wrkShare).toArray()), "", "—");
+                    System.err.printf("  ingest at %d connections: gateway %.0f/s, ceiling %.0f/s, ratio %.2f%n", c, g, b, g / b);
                 }
-                // The profile comes from a round of its own, after the measured ones: recording costs the gateway's side only.
-                Map<String, Object> profile = null;
-                if (s.profile()) {
-                    final Recording jfr = Profile.start();
-                    load.closedLoop("gateway profiled", s.concurrency(), s.saturation(), 10_000_000, 202, signed(gw, "p-"));
-                    profile = Profile.stopAndSummarise(jfr, report.dir().resolve("scratch-gateway.jfr"));
-                }
-                out.put("concurrency", s.concurrency());
-                out.put("max_rounds", rounds);
-                final double gwMax = median(gwMaxes);
-                final double bareMax = median(bareMaxes);
+                out.put("sweep", sweep);
                 out.put("gateway_max_per_s", Report.round(gwMax));
                 out.put("ceiling_max_per_s", Report.round(bareMax));
-                report.compare("ingest", "max acknowledged deliveries/s (closed loop, " + s.concurrency() + " in flight, median of "
-                                + s.rounds() + " rounds)",
-                        gwMax, bareMax, "/s", "≥ 0.70");
 
-                final List<Map<String, Object>> fixed = new ArrayList<>();
-                final Map<String, double[][]> plot = new LinkedHashMap<>();
-                final double[] xs = s.rates().stream().mapToDouble(Double::doubleValue).toArray();
+                final List<Map<String, Object>> open = new ArrayList<>();
+                final double[] xs = s.fractions().stream().mapToDouble(f -> f * 100).toArray();
                 final double[][] lat = new double[6][xs.length];
                 for (int i = 0; i < xs.length; i++) {
-                    final double rate = xs[i];
-                    final Load.Result b = load.openLoop("ceiling @" + (long) rate, rate, s.rateDuration(), 512, 200,
-                            signed(ceiling, "rc" + i + "-"));
-                    final Load.Result g = load.openLoop("gateway @" + (long) rate, rate, s.rateDuration(), 512, 202,
-                            signed(gw, "rg" + i + "-"));
-                    fixed.add(Map.of("ceiling", b.toMap(), "gateway", g.toMap()));
-                    lat[0][i] = g.millis(50);
-                    lat[1][i] = g.millis(99);
-                    lat[2][i] = g.millis(99.9);
-                    lat[3][i] = b.millis(50);
-                    lat[4][i] = b.millis(99);
-                    lat[5][i] = b.millis(99.9);
-                    final String at = "@ " + (long) rate + "/s offered";
-                    report.compare("ingest", "p50 latency " + at, g.millis(50), b.millis(50), " ms", "—");
-                    report.compare("ingest", "p99 latency " + at, g.millis(99), b.millis(99), " ms", "—");
-                    report.compare("ingest", "p99.9 latency " + at, g.millis(99.9), b.millis(99.9), " ms", "—");
+                    final double rate = Math.max(1, Math.round(s.fractions().get(i) * gwMax));
+                    final String at = "@ " + (long) rate + "/s offered (" + Math.round(xs[i]) + " % of the gateway's max)";
+                    final Load.Result b = new NioLoad(ceiling, "oc" + i + "-", SIGNED_REQUESTS)
+                            .openLoop("ceiling " + at, rate, s.rateDuration(), most, 200, Duration.ofSeconds(10));
+                    final Load.Result g = new NioLoad(gw, "og" + i + "-", SIGNED_REQUESTS)
+                            .openLoop("gateway " + at, rate, s.rateDuration(), most, 202, Duration.ofSeconds(10));
+                    final Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("fraction_of_gateway_max", s.fractions().get(i));
+                    row.put("ceiling", b.toMap());
+                    row.put("gateway", g.toMap());
+                    open.add(row);
+                    final double[] percentiles = {50, 99, 99.9};
+                    for (int p = 0; p < 3; p++) {
+                        lat[p][i] = g.millis(percentiles[p]);
+                        lat[p + 3][i] = b.millis(percentiles[p]);
+                    }
+                    report.compare("ingest", "open-loop p50 latency " + at, g.millis(50), b.millis(50), " ms", "—");
+                    report.compare("ingest", "open-loop p99 latency " + at, g.millis(99), b.millis(99), " ms",
+                            Math.abs(s.fractions().get(i) - 0.5) < 1e-9 ? "≤ 20 ms" : "—");
+                    report.compare("ingest", "open-loop p99.9 latency " + at, g.millis(99.9), b.millis(99.9), " ms", "—");
                     report.compare("ingest", "acknowledged/s " + at, g.okPerSec(), b.okPerSec(), "/s", "—");
                 }
-                out.put("fixed_rates", fixed);
-                plot.put("gateway p50", new double[][] {xs, lat[0]});
-                plot.put("gateway p99", new double[][] {xs, lat[1]});
-                plot.put("gateway p99.9", new double[][] {xs, lat[2]});
-                plot.put("ceiling p50", new double[][] {xs, lat[3]});
-                plot.put("ceiling p99", new double[][] {xs, lat[4]});
-                plot.put("ceiling p99.9", new double[][] {xs, lat[5]});
+                out.put("open_loop", open);
+                final Map<String, double[][]> plot = new LinkedHashMap<>();
+                final String[] names = {"gateway p50", "gateway p99", "gateway p99.9", "ceiling p50", "ceiling p99", "ceiling p99.9"};
+                for (int n = 0; n < names.length; n++) {
+                    plot.put(names[n], new double[][] {xs, lat[n]});
+                }
                 Plots.lines(report.dir().resolve("ingest-latency.png"),
-                        "Ingest latency vs offered rate (open loop, from intended send time)", "offered deliveries/s",
+                        "Ingest latency, open loop (from intended send time)", "offered rate, % of the gateway's max",
                         "latency (ms)", false, plot);
-                Plots.bars(report.dir().resolve("ingest-throughput.png"), "Max acknowledged deliveries/s", "deliveries/s",
-                        List.of("closed loop, " + s.concurrency() + " in flight"),
-                        Map.of("gateway (202 after acks=all)", List.of(gwMax), "bare Javalin (200)", List.of(bareMax)));
-                if (profile != null) {
+                Plots.bars(report.dir().resolve("ingest-throughput.png"), "Max acknowledged deliveries/s (wrk, closed loop)",
+                        "deliveries/s", s.connections().stream().map(c -> c + " connections").toList(),
+                        Map.of("gateway (202 after acks=all)", gwByConnections, "bare Javalin (200)", bareByConnections));
+
+                // The profile comes from a round of its own, after the measured ones: recording costs the gateway's side only.
+                if (s.profile()) {
+                    // Starting JFR redefines its event classes, and the deoptimisation ran the gateway interpreted
+                    // (ten times slower) for seconds: a first recording takes that hit over a warm-up round of its own.
+                    final Recording primer = Profile.start();
+                    wrk.run("warm-up gateway under JFR", gw, most, warm, Wrk.requests(work, "pw-", SIGNED_REQUESTS));
+                    final Path signed = Wrk.requests(work, "p-", SIGNED_REQUESTS);
+                    final Recording jfr = Profile.start();
+                    primer.close();
+                    final Wrk.Result profiled = wrk.run("gateway profiled", gw, most, s.saturation(), signed);
+                    final Map<String, Object> profile = Profile.stopAndSummarise(jfr, report.dir().resolve("scratch-gateway.jfr"));
+                    profile.put("round", profiled.toMap());
                     out.put("gateway_profile", profile);
                 }
             } finally {
@@ -125,22 +157,14 @@ final class IngestBench {
         report.section("ingest", out);
     }
 
+    private static double median(final List<Wrk.Result> results, final double percentile) {
+        return median(results.stream().mapToDouble(r -> r.millis(percentile)).toArray());
+    }
+
     static double median(final double[] values) {
         final double[] sorted = values.clone();
         java.util.Arrays.sort(sorted);
         final int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    /** Requests with a fresh event id each, signed over the exact bytes sent. */
-    static LongFunction<HttpRequest> signed(final String url, final String prefix) {
-        final URI uri = URI.create(url);
-        return i -> {
-            final byte[] body = Rig.body(prefix + i, "k" + (i % 1000), Instant.now());
-            return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-                    .header("Content-Type", "application/json")
-                    .header("X-Signature", Rig.sign(body))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        };
     }
 }

@@ -2,16 +2,18 @@ package dev.tally.gateway;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,6 +134,23 @@ final class Intake {
                 Rejections.redact(ctx.headerMap(), source.signatureHeader()), bodyBytes));
     }
 
+    /**
+     * {@code {"status":"accepted","source":…,"event_ids":[…]}}, the answer to every accepted delivery,
+     * written as text, without the object mapper's serializer lookups for a map on every answer.
+     */
+    static byte[] accepted(final String source, final List<String> eventIds) {
+        final JsonStringEncoder quote = JsonStringEncoder.getInstance();
+        final StringBuilder json = new StringBuilder(64 + 40 * eventIds.size()).append("{\"status\":\"accepted\",\"source\":\"");
+        quote.quoteAsString(source, json);
+        json.append("\",\"event_ids\":[");
+        for (int i = 0; i < eventIds.size(); i++) {
+            json.append(i == 0 ? "\"" : ",\"");
+            quote.quoteAsString(eventIds.get(i), json);
+            json.append('"');
+        }
+        return json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
     private void publish(final Context ctx, final Source source, final int secretIndex, final List<Envelope> events,
                          final Map<String, String> attempt) {
         // A command the source answers with its count: the count is read before the event is written, to see it grow after.
@@ -150,17 +169,15 @@ final class Intake {
                     HttpSupport.problem(ctx, cause instanceof ProblemException p ? p : new KafkaUnavailableException(ackTimeout, cause));
                     return CompletableFuture.completedFuture(null);
                 }
-                LOG.atDebug().addKeyValue("source", source.name()).addKeyValue("event_id", String.join(",", ids))
-                        .addKeyValue("secret_index", secretIndex).log("accepted {} event(s)", ids.size());
+                if (LOG.isDebugEnabled()) {
+                    LOG.atDebug().addKeyValue("source", source.name()).addKeyValue("event_id", String.join(",", ids))
+                            .addKeyValue("secret_index", secretIndex).log("accepted {} event(s)", ids.size());
+                }
                 if (reply != null) {
                     // Only now, with the event in Kafka, is the command answered: with its count, or "counting…".
                     return reply.answer(baseline, events.get(0)).thenAccept(answer -> ctx.status(200).json(answer));
                 }
-                final Map<String, Object> body = new LinkedHashMap<>();
-                body.put("status", "accepted");
-                body.put("source", source.name());
-                body.put("event_ids", ids);
-                ctx.status(202).json(body);
+                ctx.status(202).contentType(ContentType.APPLICATION_JSON).result(accepted(source.name(), ids));
                 return CompletableFuture.completedFuture(null);
             }).thenCompose(answered -> answered);
         }));

@@ -66,22 +66,31 @@ public final class Publisher implements AutoCloseable {
                 });
     }
 
-    /** How long the producer waits to fill a batch: a few ms of latency for fewer, larger requests. */
-    private static final int LINGER_MS = 5;
+    /**
+     * Batching without a wait: the producer sends as soon as it can ({@code linger.ms} 0) with one
+     * produce request in flight, and the records that arrive while it is in flight leave together in
+     * the next. An idle gateway answers without lingering; a busy one sends batches as large as one
+     * round trip's worth of deliveries. {@code KAFKA_LINGER_MS} and
+     * {@code KAFKA_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION} override them.
+     */
+    private static final int LINGER_MS = 0;
+    private static final int IN_FLIGHT = 1;
 
     static Properties producerProperties(final Properties clientProps, final Duration ackTimeout) {
         final Properties p = new Properties();
         p.putAll(clientProps);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(LINGER_MS));
+        final int lingerMs = Integer.parseInt(p.get(ProducerConfig.LINGER_MS_CONFIG).toString());
+        p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, String.valueOf(IN_FLIGHT));
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         // Give up on a record when the HTTP request gives up on it, so a 503 mostly means "not written".
         final int timeoutMs = (int) ackTimeout.toMillis();
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
         // Kafka requires delivery.timeout.ms ≥ linger.ms + request.timeout.ms.
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs + LINGER_MS);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs + lingerMs);
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "tally-gateway");
         return p;
     }
@@ -116,13 +125,19 @@ public final class Publisher implements AutoCloseable {
     /** Writes the events of one delivery, with the provider's attempt headers on each record. */
     public CompletableFuture<Void> publish(final List<Envelope> events, final Source source, final int secretIndex,
                                            final Map<String, String> attempt) {
-        final CompletableFuture<?>[] acks = new CompletableFuture<?>[events.size()];
-        for (int i = 0; i < events.size(); i++) {
-            acks[i] = send(record(events.get(i), source, secretIndex, attempt));
+        final CompletableFuture<Void> all;
+        if (events.size() == 1) {
+            all = send(record(events.get(0), source, secretIndex, attempt));
+        } else {
+            final CompletableFuture<?>[] acks = new CompletableFuture<?>[events.size()];
+            for (int i = 0; i < events.size(); i++) {
+                acks[i] = send(record(events.get(i), source, secretIndex, attempt));
+            }
+            all = CompletableFuture.allOf(acks);
         }
         // Continue on our own threads: an ack completes on the producer's single network thread, and
         // writing the HTTP answer there would make that thread every request's bottleneck.
-        return CompletableFuture.allOf(acks)
+        return all
                 .orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .handleAsync((ok, e) -> {
                     if (e != null) {

@@ -2,6 +2,8 @@ package dev.tally.schemas;
 
 import java.io.IOException;
 
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -11,9 +13,14 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class JsonSerde<T> implements Serde<T> {
 
     private final Class<T> type;
+    // Bound once: MAPPER.writeValueAsBytes and readValue find the type's (de)serializer on every call.
+    private final ObjectWriter writer;
+    private final ObjectReader reader;
 
     public JsonSerde(final Class<T> type) {
         this.type = type;
+        this.writer = Json.MAPPER.writerFor(type);
+        this.reader = Json.MAPPER.readerFor(type);
     }
 
     @Override
@@ -23,7 +30,7 @@ public final class JsonSerde<T> implements Serde<T> {
                 return null;
             }
             try {
-                return Json.MAPPER.writeValueAsBytes(value);
+                return writer.writeValueAsBytes(value);
             } catch (IOException e) {
                 throw new SerializationException("cannot write " + type.getSimpleName() + " for topic " + topic, e);
             }
@@ -37,7 +44,7 @@ public final class JsonSerde<T> implements Serde<T> {
                 return null;
             }
             try {
-                return Json.MAPPER.readValue(bytes, type);
+                return reader.readValue(bytes);
             } catch (IOException e) {
                 throw new SerializationException("not a valid " + type.getSimpleName() + " on topic " + topic
                         + ": " + e.getMessage().lines().findFirst().orElse(""), e);
