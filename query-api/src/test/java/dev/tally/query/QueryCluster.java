@@ -38,9 +38,6 @@ import dev.tally.schemas.Topics;
 /** Processor + query API instances in the test JVM on one embedded broker, each with its own state dir and port. */
 final class QueryCluster implements AutoCloseable {
 
-    /** CONFIG's {@code kafka.topics.partitions}. */
-    static final int PARTITIONS = 6;
-
     static final String CONFIG = """
             kafka:
               topics: {partitions: 6, replication_factor: 1}
