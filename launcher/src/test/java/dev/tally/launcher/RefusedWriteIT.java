@@ -95,7 +95,10 @@ class RefusedWriteIT {
                 assertThat(orderedIds).hasSize(39).doesNotContain("e20");
 
                 final List<ConsumerRecord<byte[], byte[]>> dead = deadLetters(broker.bootstrapServers());
-                assertThat(dead).as("the refused record, once").hasSize(1);
+                assertThat(dead).as("the refused record, once; dead letters (key, refused topic, exception, message): %s", dead.stream()
+                        .map(r -> new String(r.key(), StandardCharsets.UTF_8) + ", " + header(r, RefusedWrites.HEADER_REFUSED_TOPIC) + ", "
+                                + header(r, "__streams.errors.exception") + ", " + header(r, "__streams.errors.message")).toList())
+                        .hasSize(1);
                 final ConsumerRecord<byte[], byte[]> refused = dead.get(0);
                 assertThat(new String(refused.key(), StandardCharsets.UTF_8)).isEqualTo("src:e20");
                 assertThat(header(refused, RefusedWrites.HEADER_REFUSED_TOPIC)).isEqualTo(Topics.ORDERED.name());

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
@@ -46,6 +47,13 @@ public final class DeadLetterHandler implements ProductionExceptionHandler {
     public Response handleError(final ErrorHandlerContext context, final ProducerRecord<byte[], byte[]> record, final Exception exception) {
         if (Topics.DEAD_LETTER.name().equals(record.topic())) {
             LOG.error("a dead-letter record was refused too; it is lost (timestamp {})", record.timestamp(), exception);
+            return Response.resume();
+        }
+        if (exception instanceof TransactionAbortedException) {
+            // Not refused: sent into a transaction that a refusal (or a failure) had already doomed. The
+            // transaction is aborted and the task processed again; taking it for refused would divert it then.
+            LOG.debug("a record for {} was sent into an aborted transaction; it is sent again when the task is processed again",
+                    record.topic());
             return Response.resume();
         }
         if (exception instanceof RetriableException) {

@@ -22,6 +22,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.metrics.KafkaMetric;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,7 +95,7 @@ final class DivertingProducer implements Producer<byte[], byte[]> {
     }
 
     private static Future<RecordMetadata> doomed() {
-        return CompletableFuture.failedFuture(new KafkaException("this transaction is aborted: a send of it was refused"));
+        return CompletableFuture.failedFuture(new TransactionAbortedException("this transaction is aborted: a send of it was refused"));
     }
 
     @Override
