@@ -26,31 +26,41 @@ public final class TopicAdmin {
     }
 
     /**
-     * Creates each topic that does not exist yet.
+     * Creates each of Tally's topics that does not exist yet.
      *
      * @throws IllegalStateException when the cluster cannot be reached within {@code timeoutMs}
      */
     public static void ensureTopics(final Properties clientProps, final TopicSettings settings,
                                     final Collection<Topics.Topic<?, ?>> topics, final long timeoutMs) {
+        final List<NewTopic> wanted = new ArrayList<>();
+        for (Topics.Topic<?, ?> topic : topics) {
+            wanted.add(new NewTopic(topic.name(), settings.partitions(), settings.replicationFactor())
+                    .configs(Map.of("min.insync.replicas", String.valueOf(settings.minInsyncReplicas()))));
+        }
+        ensure(clientProps, wanted, timeoutMs);
+    }
+
+    /**
+     * Creates each topic of {@code wanted} that does not exist yet, as described there; an existing
+     * topic is left as it is.
+     *
+     * @throws IllegalStateException when the cluster cannot be reached within {@code timeoutMs}
+     */
+    public static void ensure(final Properties clientProps, final List<NewTopic> wanted, final long timeoutMs) {
         final Properties props = new Properties();
         props.putAll(clientProps);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMs);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMs, 30_000));
         try (Admin admin = Admin.create(props)) {
-            final List<NewTopic> wanted = new ArrayList<>();
-            for (Topics.Topic<?, ?> topic : topics) {
-                wanted.add(new NewTopic(topic.name(), settings.partitions(), settings.replicationFactor())
-                        .configs(Map.of("min.insync.replicas", String.valueOf(settings.minInsyncReplicas()))));
-            }
             final var result = admin.createTopics(wanted);
-            for (var entry : result.values().entrySet()) {
+            for (NewTopic topic : wanted) {
                 try {
-                    entry.getValue().get(timeoutMs, TimeUnit.MILLISECONDS);
+                    result.values().get(topic.name()).get(timeoutMs, TimeUnit.MILLISECONDS);
                     LOG.info("created topic {} ({} partitions, replication {})",
-                            entry.getKey(), settings.partitions(), settings.replicationFactor());
+                            topic.name(), topic.numPartitions(), topic.replicationFactor());
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + entry.getKey() + ": "
+                        throw new IllegalStateException("cannot create topic " + topic.name() + ": "
                                 + e.getCause().getMessage(), e.getCause());
                     }
                 }

@@ -66,7 +66,7 @@ public final class CounterState {
 
     /** The topic whose partitions are the partitions of {@code counter}'s stores. */
     public String repartitionTopic(final Counter counter) {
-        return applicationId + "-" + stage(counter).name() + "-by-key-repartition";
+        return stage(counter).repartitionTopic(applicationId);
     }
 
     /** Whether a window of {@code counter} ending at {@code end} is final when the partition's time is {@code time}. */

@@ -57,6 +57,16 @@ public record CountingStage(String name, List<String> groupBy, List<Counter> cou
         return "by-" + String.join("_", parts);
     }
 
+    /** The name of the topology's repartition step; Kafka Streams names its topic {@link #repartitionTopic}. */
+    String repartitionName() {
+        return name + "-by-key";
+    }
+
+    /** The repartition topic of the stage in application {@code applicationId}, as Kafka Streams names it. */
+    public String repartitionTopic(final String applicationId) {
+        return applicationId + "-" + repartitionName() + "-repartition";
+    }
+
     /** The counter of this stage with that name, or null (a record written under another configuration). */
     public Counter counter(final String counterName) {
         for (Counter c : counters) {

@@ -9,7 +9,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -20,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tally.schemas.TopicAdmin;
+import dev.tally.schemas.TopicSettings;
 import dev.tally.schemas.Topics;
 
 /** Runs {@link TallyTopology} with Kafka Streams: creates the topics, configures and starts it. */
@@ -95,10 +98,32 @@ public final class ProcessorApp implements AutoCloseable {
             throw new IllegalStateException(Topics.RAW.name() + " has " + rawPartitions + " partitions, but kafka.topics.partitions is "
                     + config.kafka().topics().partitions() + "; set it to " + rawPartitions);
         }
+        TopicAdmin.ensure(config.kafka().clientProperties(), repartitionTopics(config, rawPartitions), 30_000);
         streams.start();
         LOG.info("processor '{}' started with counters {}", config.applicationId(),
                 config.counters().stream().map(Counter::name).toList());
         return this;
+    }
+
+    /**
+     * The counting stages' repartition topics, as Kafka Streams would create them: as many partitions as
+     * the raw topic, its internal topics' settings. Created before the start, they are in the first
+     * assignment's metadata; created by the assignor, they change it, the threads join again and a
+     * stateful task can move between them while it restores — with exactly-once, its new owner then finds
+     * a store without committed offsets, takes it for corrupted and wipes it, logging loudly.
+     */
+    static List<NewTopic> repartitionTopics(final ProcessorConfig config, final int rawPartitions) {
+        final TopicSettings settings = config.kafka().topics();
+        final Map<String, String> configs = Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.SEGMENT_BYTES_CONFIG, "52428800",
+                TopicConfig.RETENTION_MS_CONFIG, "-1",
+                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "CreateTime",
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(settings.minInsyncReplicas()));
+        return CountingStage.of(config.counters()).stream()
+                .map(stage -> new NewTopic(stage.repartitionTopic(config.applicationId()), rawPartitions, settings.replicationFactor())
+                        .configs(configs))
+                .toList();
     }
 
     /**

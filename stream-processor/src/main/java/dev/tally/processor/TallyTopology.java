@@ -95,7 +95,7 @@ public final class TallyTopology {
             final String name = stage.name();
             events.process(() -> new KeyByGroup(stage), Named.as(name + "-key"))
                     .repartition(Repartitioned.with(Serdes.String(), CountEvent.SERDE)
-                            .withStreamPartitioner(KeyByGroup.PARTITIONER).withName(name + "-by-key"))
+                            .withStreamPartitioner(KeyByGroup.PARTITIONER).withName(stage.repartitionName()))
                     .processValues(CountingProcessor.supplier(stage, config.reorderDelay(), config.queryHistory(), upstreamPartitions,
                             config.stateStores()), Named.as(name + "-count"))
                     .split(Named.as(name + "-"))

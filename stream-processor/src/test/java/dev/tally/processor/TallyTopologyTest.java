@@ -8,11 +8,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -411,6 +414,31 @@ class TallyTopologyTest {
         // The dead-letter records themselves are checked on the real broker (PipelineIT): the test
         // driver does not pass a handler's dead-letter records on.
         assertThat(total(BY_TYPE, "push")).isEqualTo(1L);
+    }
+
+    @Test
+    void shouldCreateBeforeTheStartTheRepartitionTopicsTheTopologyWritesTo() {
+        final Counter bySource = new Counter("by_source", Set.of(), Set.of(), List.of("source"), List.of(ONE_MINUTE), Duration.ZERO);
+        final Counter pushes = new Counter("pushes", Set.of(), Set.of("push"), List.of("event_type"), List.of(ONE_MINUTE), Duration.ZERO);
+        final ProcessorConfig two = config(Map.of(), BY_TYPE, bySource, pushes);
+
+        final Set<String> written = new TreeSet<>();
+        for (TopologyDescription.Subtopology sub : TallyTopology.build(two).describe().subtopologies()) {
+            for (TopologyDescription.Node node : sub.nodes()) {
+                if (node instanceof TopologyDescription.Sink sink && sink.topic() != null && sink.topic().endsWith("-repartition")) {
+                    written.add(two.applicationId() + "-" + sink.topic());
+                }
+            }
+        }
+        final List<NewTopic> created = ProcessorApp.repartitionTopics(two, 6);
+
+        // A topic the topology writes to but the processor did not create first makes the assignor create
+        // it, and the rebalance that follows can move a restoring task (see ProcessorApp.repartitionTopics).
+        assertThat(created).extracting(NewTopic::name).containsExactlyInAnyOrderElementsOf(written).hasSize(2);
+        assertThat(created).allSatisfy(topic -> {
+            assertThat(topic.numPartitions()).isEqualTo(6);
+            assertThat(topic.configs()).containsEntry("cleanup.policy", "delete").containsEntry("retention.ms", "-1");
+        });
     }
 
     private void send(final Envelope event, final Instant receivedAt) {
