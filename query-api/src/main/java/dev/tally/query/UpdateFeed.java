@@ -1,5 +1,6 @@
 package dev.tally.query;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -16,12 +17,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.schemas.KeyCounts;
-import dev.tally.schemas.Json;
 import dev.tally.schemas.Topics;
 
 /**
@@ -42,23 +43,41 @@ final class UpdateFeed implements AutoCloseable {
     private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
     private static final Logger LOG = LoggerFactory.getLogger(UpdateFeed.class);
 
-    /** One update with its SSE id, {@code partition-offset} in {@code counts.updates}. */
-    record Event(String id, KeyCounts update) {
+    /**
+     * One update with its SSE id, {@code partition-offset} in {@code counts.updates}: its counter and
+     * key, from the record key ({@link KeyCounts#topicKey}), and its JSON as the processor wrote it.
+     * The feed reads every update of every instance, and most go to no client: they are neither
+     * parsed nor written again, only sent.
+     */
+    record Event(String id, String counter, String key, byte[] json) {
+
+        /** The update in {@code r}, or null for a record that is not one (no value, no {@code counter|key} key). */
+        static Event of(final ConsumerRecord<String, byte[]> r) {
+            final int bar = r.key() == null ? -1 : r.key().indexOf('|');   // counter names never hold '|'; keys may
+            if (r.value() == null || bar < 0) {
+                return null;
+            }
+            return new Event(r.partition() + "-" + r.offset(), r.key().substring(0, bar), r.key().substring(bar + 1), r.value());
+        }
+
+        String data() {
+            return new String(json, StandardCharsets.UTF_8);
+        }
     }
 
     /** Put in every client's queue on close, so that its loop ends now rather than at its next keep-alive. */
-    private static final Event CLOSED = new Event("closed", null);
+    private static final Event CLOSED = new Event("closed", null, null, null);
 
     private record Subscriber(String counter, String key, BlockingQueue<Event> queue) {
-        boolean wants(final KeyCounts u) {
-            return u.counter().equals(counter) && (key == null || u.key().equals(key));
+        boolean wants(final Event e) {
+            return e.counter().equals(counter) && (key == null || e.key().equals(key));
         }
     }
 
     private final ProcessorConfig config;
     private final ArrayDeque<Event> history = new ArrayDeque<>();
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-    private volatile KafkaConsumer<String, KeyCounts> consumer;
+    private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean closed;
     private Thread poller;
 
@@ -72,8 +91,7 @@ final class UpdateFeed implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-query-feed-" + config.queryPort());
-        consumer = new KafkaConsumer<>(p, Topics.COUNT_UPDATES.keySerde().deserializer(),
-                Topics.COUNT_UPDATES.valueSerde().deserializer());
+        consumer = new KafkaConsumer<>(p, Topics.COUNT_UPDATES.keySerde().deserializer(), new ByteArrayDeserializer());
         poller = new Thread(this::run, "query-update-feed");
         poller.setDaemon(true);
         poller.start();
@@ -88,9 +106,10 @@ final class UpdateFeed implements AutoCloseable {
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             while (!closed) {
-                for (ConsumerRecord<String, KeyCounts> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (r.value() != null) {
-                        publish(new Event(r.partition() + "-" + r.offset(), r.value()));
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    final Event event = Event.of(r);
+                    if (event != null) {
+                        publish(event);
                     }
                 }
             }
@@ -142,7 +161,7 @@ final class UpdateFeed implements AutoCloseable {
             history.removeFirst();
         }
         for (Subscriber s : subscribers) {
-            if (s.wants(event.update()) && !s.queue().offer(event)) {
+            if (s.wants(event) && !s.queue().offer(event)) {
                 subscribers.remove(s);   // too slow: its loop sees it is gone and disconnects it
             }
         }
@@ -172,7 +191,7 @@ final class UpdateFeed implements AutoCloseable {
                 if (e == CLOSED) {
                     break;
                 } else if (e != null) {
-                    client.sendEvent("count", Json.MAPPER.writeValueAsString(e.update()), e.id());
+                    client.sendEvent("count", e.data(), e.id());
                 } else if (!subscribers.contains(s)) {
                     break;
                 } else {
@@ -184,8 +203,6 @@ final class UpdateFeed implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
         } finally {
             subscribers.remove(s);
             client.close();
@@ -202,7 +219,7 @@ final class UpdateFeed implements AutoCloseable {
         if (lastEventId != null) {
             boolean found = false;
             for (Event e : history) {
-                if (found && s.wants(e.update())) {
+                if (found && s.wants(e)) {
                     s.queue().offer(e);
                 }
                 found |= e.id().equals(lastEventId);
