@@ -15,13 +15,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -37,7 +40,8 @@ import dev.tally.schemas.Topics;
 /**
  * Exactly once across a crash: the processor runs as its own process, is killed with SIGKILL in the
  * middle of a stream (no clean shutdown, no commit), restarted, and every count it then serves
- * equals the count of the distinct events written, to the unit.
+ * equals the count of the distinct events written, to the unit; and every event waiting in the
+ * reorder buffer at the kill reaches events.ordered once.
  */
 class ProcessorCrashIT {
 
@@ -50,12 +54,16 @@ class ProcessorCrashIT {
 
     private EmbeddedKafkaBroker broker;
     private Process processor;
+    private KafkaConsumer<String, Envelope> ordered;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach
     void stop() {
         if (processor != null) {
             processor.destroyForcibly();
+        }
+        if (ordered != null) {
+            ordered.close();
         }
         if (broker != null) {
             broker.close();
@@ -128,6 +136,91 @@ class ProcessorCrashIT {
         assertThat(served).isEqualTo(expected);
         assertThat(servedWindows).isEqualTo(expectedWindows);
         assertThat(served.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(EVENTS);
+    }
+
+    /**
+     * The reorder buffer keeps where its waiting events are in webhooks.raw, not the events: after a
+     * SIGKILL the new process reads them back from the raw topic, and each reaches events.ordered once.
+     */
+    @Test
+    void shouldWriteEveryWaitingEventToEventsOrderedOnceAcrossASigkilledProcessor() throws Exception {
+        broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.onFreePorts(dir.resolve("broker")));
+        final Path config = dir.resolve("tally.yaml");
+        // A minute's delay: the events wait in the buffer (counted on arrival) until this test moves the time on.
+        Files.writeString(config, """
+                processor:
+                  application_id: crash-ordered-it
+                  reorder_delay: 60s
+                  counters:
+                    - name: by_customer
+                      group_by: [entity_id]
+                      windows: [1m]
+                      grace: 10m
+                query:
+                  auth: none
+                """);
+        final int queryPort = freePort();
+        final String query = "http://127.0.0.1:" + queryPort;
+        processor = startProcessor(config, queryPort, "first");
+        awaitReady(query);
+
+        final int events = 400;
+        final Instant now = Instant.now();
+        final Random random = new Random(7);
+        final Map<String, Long> expected = new TreeMap<>();
+        final int partitions;
+        try (KafkaProducer<String, Envelope> producer = producer()) {
+            partitions = producer.partitionsFor(Topics.RAW.name()).size();
+            for (int i = 0; i < events; i++) {
+                final String customer = "c" + random.nextInt(KEYS);
+                final Envelope event = new Envelope("shop", "w" + i, "order.created", now.minusMillis(random.nextInt(2_000)),
+                        Instant.now(), customer, null, "1");
+                producer.send(new ProducerRecord<>(Topics.RAW.name(), event.key(), event));
+                if (i % 7 == 0) {
+                    producer.send(new ProducerRecord<>(Topics.RAW.name(), event.key(), event));   // redelivered
+                }
+                expected.merge(customer, 1L, Long::sum);
+            }
+            producer.flush();
+            for (Map.Entry<String, Long> customer : expected.entrySet()) {
+                awaitTotal(query, customer.getKey(), customer.getValue());
+            }
+            assertThat(orderedIds(Duration.ofSeconds(2))).as("counted, and still waiting out the reorder delay").isEmpty();
+
+            processor.destroyForcibly().waitFor(30, TimeUnit.SECONDS);   // SIGKILL, events still in the buffer
+            processor = startProcessor(config, queryPort, "second");
+            awaitReady(query);
+            // One event per raw partition, a minute and more ahead: every partition's watermark passes the waiting events.
+            for (int p = 0; p < partitions; p++) {
+                final Envelope push = new Envelope("shop", "push-" + p, "order.created", now.plusSeconds(75), Instant.now(), "push", null, "1");
+                producer.send(new ProducerRecord<>(Topics.RAW.name(), p, push.key(), push));
+            }
+            producer.flush();
+        }
+
+        final List<String> wanted = IntStream.range(0, events).mapToObj(i -> "w" + i).toList();
+        final List<String> written = new ArrayList<>();
+        final long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline && !written.containsAll(wanted)) {
+            written.addAll(orderedIds(Duration.ofSeconds(1)));
+        }
+        assertThat(written).as("every waiting event in events.ordered, once").containsExactlyInAnyOrderElementsOf(wanted);
+        for (Map.Entry<String, Long> customer : expected.entrySet()) {
+            assertThat(total(query, customer.getKey())).as(customer.getKey()).isEqualTo(customer.getValue());
+        }
+    }
+
+    /** The event ids that reached events.ordered since the last call (read_committed), read for {@code time}. */
+    private List<String> orderedIds(final Duration time) {
+        if (ordered == null) {
+            ordered = TopicClients.reader(broker.bootstrapServers(), Topics.ORDERED);
+        }
+        final List<String> ids = new ArrayList<>();
+        final long end = System.nanoTime() + time.toNanos();
+        while (System.nanoTime() < end) {
+            ordered.poll(Duration.ofMillis(200)).forEach(r -> ids.add(r.value().eventId()));
+        }
+        return ids;
     }
 
     private static String windowStart(final Instant t) {

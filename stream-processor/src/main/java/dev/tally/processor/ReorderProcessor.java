@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -16,11 +17,11 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 
-import dev.tally.schemas.Envelope;
 import dev.tally.schemas.Topics;
 
 /**
@@ -36,20 +37,24 @@ import dev.tally.schemas.Topics;
  * delay) is released at once and never stored.
  *
  * <p>Owns the persistent key-value store {@link StoreNames#REORDER} (record cache on), which holds
- * the waiting events in <em>chunks</em> of up to {@link #CHUNK} in arrival order: key a chunk number,
- * value the chunk's events (event time, receive time, key and the envelope's JSON as read from
- * {@link Topics#RAW}, each length-prefixed). The chunk being filled is put again with every event,
- * which the record cache turns into one changelog record per commit; a chunk is deleted once all its
- * events left. So the buffer costs its changelog about two records per {@value #CHUNK} events, not two
- * per event. Key {@link #RELEASED} holds the release time: every stored event at or before it has
- * left, so a restart skips those in the chunks it reloads. A sorted copy in memory answers "what is
- * due"; it is rebuilt from the store whenever the task starts, and the release time then starts from
- * the newest buffered event's.
+ * where the waiting events are, not the events: <em>chunks</em> of up to {@link #CHUNK} entries in
+ * arrival order, each entry an event's time and its offset in the task's partition of
+ * {@link Topics#RAW}; key a chunk number. The chunk being filled is put again with every event, which
+ * the record cache turns into one changelog record per commit; a chunk is deleted once all its
+ * events left. So the buffer costs its changelog about two small records per {@value #CHUNK} events,
+ * and the envelopes are written once, to {@link Topics#ORDERED}. Key {@link #RELEASED} holds the
+ * release time: every stored event at or before it has left, so a restart skips those in the chunks
+ * it reloads. A sorted copy in memory, with the events themselves, answers "what is due"; when a task
+ * starts with events waiting, it is rebuilt from the store and the waiting events are read back from
+ * {@link Topics#RAW} by offset ({@link RawRecords}), and the release time then starts from the newest
+ * buffered event's.
  */
 public final class ReorderProcessor implements Processor<String, ReceivedEvent, String, ReceivedEvent> {
 
     /** Events per chunk of the store. */
-    static final int CHUNK = 32;
+    static final int CHUNK = 128;
+    /** Bytes per event in a chunk: its event time and its offset in the raw partition. */
+    private static final int ENTRY = 2 * Long.BYTES;
     /** The store key of the release time. */
     static final long RELEASED = Long.MIN_VALUE;
 
@@ -58,6 +63,7 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
     }
 
     private final long delay;
+    private final Function<Map<String, Object>, RawRecords> raw;
     private ProcessorContext<String, ReceivedEvent> context;
     private KeyValueStore<Long, byte[]> store;
     private final TreeMap<Bytes, Waiting> pending = new TreeMap<>();
@@ -70,15 +76,17 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
     private byte[] open = new byte[0];
     private int openEvents;
 
-    ReorderProcessor(final Duration delay) {
+    /** @param raw reads waiting events back from {@link Topics#RAW} when a task starts, given the application's configuration */
+    ReorderProcessor(final Duration delay, final Function<Map<String, Object>, RawRecords> raw) {
         this.delay = delay.toMillis();
+        this.raw = raw;
     }
 
     public static ProcessorSupplier<String, ReceivedEvent, String, ReceivedEvent> supplier(final Duration delay, final StoreKind stores) {
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, ReceivedEvent, String, ReceivedEvent> get() {
-                return new ReorderProcessor(delay);
+                return new ReorderProcessor(delay, RawRecords::fromKafka);
             }
 
             @Override
@@ -95,14 +103,27 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
         final byte[] releasedAt = store.get(RELEASED);
         released = releasedAt == null ? Long.MIN_VALUE : ByteBuffer.wrap(releasedAt).getLong();
         long lastChunk = -1;
+        // Offset in the raw partition -> the chunk holding the event and its event time, for the events still waiting.
+        final TreeMap<Long, long[]> waiting = new TreeMap<>();
         try (KeyValueIterator<Long, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 final KeyValue<Long, byte[]> chunk = it.next();
                 if (chunk.key != RELEASED) {
                     lastChunk = Math.max(lastChunk, chunk.key);
-                    reload(chunk.key, chunk.value);
+                    waitingIn.put(chunk.key, 0);
+                    final ByteBuffer in = ByteBuffer.wrap(chunk.value);
+                    while (in.hasRemaining()) {
+                        final long eventTime = in.getLong();
+                        final long offset = in.getLong();
+                        if (eventTime > released) {
+                            waiting.put(offset, new long[] {chunk.key, eventTime});
+                        }
+                    }
                 }
             }
+        }
+        if (!waiting.isEmpty()) {
+            reload(waiting);
         }
         waitingIn.entrySet().removeIf(chunk -> {
             if (chunk.getValue() == 0) {
@@ -117,21 +138,16 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
         }
     }
 
-    /** Puts the events of a stored chunk that had not left yet back into {@link #pending}. */
-    private void reload(final long chunk, final byte[] bytes) {
-        waitingIn.put(chunk, 0);
-        final ByteBuffer in = ByteBuffer.wrap(bytes);
-        while (in.hasRemaining()) {
-            final long eventTime = in.getLong();
-            final long receivedAt = in.getLong();
-            final String key = text(in);
-            final byte[] json = new byte[in.getInt()];
-            in.get(json);
-            if (eventTime > released) {
-                final Envelope envelope = Topics.RAW.valueSerde().deserializer().deserialize(Topics.RAW.name(), json);
-                wait(bufferKey(eventTime, receivedAt, key), new ReceivedEvent(envelope, json), chunk);
+    /** Reads the waiting events back from the task's raw partition and puts them into {@link #pending}. */
+    private void reload(final TreeMap<Long, long[]> waiting) {
+        final Map<Long, byte[]> records = raw.apply(context.appConfigs()).read(context.taskId().partition(), waiting.navigableKeySet());
+        waiting.forEach((offset, chunkAndTime) -> {
+            final byte[] json = records.get(offset);
+            if (json != null) {
+                final ReceivedEvent event = ReceivedEvent.SERDE.deserializer().deserialize(Topics.RAW.name(), json);
+                wait(bufferKey(chunkAndTime[1], event.envelope().receivedAt().toEpochMilli(), event.key()), event, chunkAndTime[0]);
             }
-        }
+        });
     }
 
     @Override
@@ -154,15 +170,14 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
 
     /** Appends the event to the open chunk, and puts that chunk again (the record cache keeps the last put of a commit). */
     private void store(final Record<String, ReceivedEvent> record) {
-        final byte[] key = record.key().getBytes(StandardCharsets.UTF_8);
-        final byte[] json = record.value().json();
-        final long receivedAt = record.value().envelope().receivedAt().toEpochMilli();
+        final RecordMetadata from = context.recordMetadata()
+                .filter(m -> Topics.RAW.name().equals(m.topic()))
+                .orElseThrow(() -> new IllegalStateException("the reorder buffer takes events as they are read from " + Topics.RAW.name()));
         final int at = open.length;
-        open = Arrays.copyOf(open, at + 2 * Long.BYTES + 2 * Integer.BYTES + key.length + json.length);
-        ByteBuffer.wrap(open, at, open.length - at).putLong(record.timestamp()).putLong(receivedAt)
-                .putInt(key.length).put(key).putInt(json.length).put(json);
+        open = Arrays.copyOf(open, at + ENTRY);
+        ByteBuffer.wrap(open, at, ENTRY).putLong(record.timestamp()).putLong(from.offset());
         store.put(openChunk, open);
-        wait(bufferKey(record.timestamp(), receivedAt, record.key()), record.value(), openChunk);
+        wait(key(record), record.value(), openChunk);
         if (++openEvents == CHUNK) {
             openChunk++;
             open = new byte[0];
@@ -227,11 +242,5 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
 
     private static long eventTime(final Bytes key) {
         return ByteBuffer.wrap(key.get()).getLong();
-    }
-
-    private static String text(final ByteBuffer in) {
-        final byte[] utf8 = new byte[in.getInt()];
-        in.get(utf8);
-        return new String(utf8, StandardCharsets.UTF_8);
     }
 }

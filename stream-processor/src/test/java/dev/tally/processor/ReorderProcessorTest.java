@@ -2,12 +2,19 @@ package dev.tally.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.SortedSet;
 
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -24,7 +31,11 @@ import dev.tally.schemas.Topics;
 class ReorderProcessorTest {
 
     private static final Duration DELAY = Duration.ofSeconds(5);
+    private static final int PARTITION = 2;
     private static final long T0 = Instant.parse("2026-11-22T10:00:00Z").toEpochMilli();
+
+    /** The task's partition of webhooks.raw: what the stages were fed, by offset, for reading back. */
+    private final RawPartition raw = new RawPartition();
 
     @Test
     void shouldReleaseWhatWasBufferedBeforeARestartWithoutNewEvents() {
@@ -32,8 +43,8 @@ class ReorderProcessorTest {
 
         final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
         final ReorderProcessor first = start(before);
-        first.process(record("b", T0 + 200));
-        first.process(record("a", T0 + 100));
+        raw.feed(first, record("b", T0 + 200));
+        raw.feed(first, record("a", T0 + 100));
         assertThat(events(before)).as("both wait out the reorder delay").isEmpty();
 
         // The process dies; a new instance of the stage starts on the same (restored) store. No new event
@@ -47,6 +58,7 @@ class ReorderProcessorTest {
 
         final List<String> released = events(after).stream().map(r -> r.value().envelope().eventId()).toList();
         assertThat(released).as("released oldest first, each once").containsExactly("a", "b");
+        assertThat(raw.reads).as("the waiting events read back from the raw topic once, at the restart").isEqualTo(1);
         assertThat(events(after)).extracting(Record::timestamp).containsExactly(T0 + 100, T0 + 200);
         assertThat(chunks(store)).as("no chunk is left once everything left").isEmpty();
     }
@@ -56,12 +68,12 @@ class ReorderProcessorTest {
         final KeyValueStore<Long, byte[]> store = store();
         final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
         final ReorderProcessor first = start(before);
-        first.process(record("new", T0 + 10_000));
-        first.process(record("late", T0));
+        raw.feed(first, record("new", T0 + 10_000));
+        raw.feed(first, record("late", T0));
 
         assertThat(events(before)).extracting(r -> r.value().envelope().eventId()).containsExactly("late");
-        assertThat(chunks(store)).as("only the event still waiting is stored").singleElement()
-                .satisfies(chunk -> assertThat(new String(chunk, StandardCharsets.UTF_8)).contains("new").doesNotContain("late"));
+        assertThat(chunks(store)).as("only the event still waiting is stored: its event time and raw offset, not the event")
+                .singleElement().isEqualTo(ByteBuffer.allocate(16).putLong(T0 + 10_000).putLong(0).array());
 
         // Restarted on the same store: only the waiting event comes out, the late one not a second time.
         final MockProcessorContext<String, ReceivedEvent> after = context(store, T0 + 1_000);
@@ -74,9 +86,9 @@ class ReorderProcessorTest {
         final KeyValueStore<Long, byte[]> store = store();
         final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
         final ReorderProcessor first = start(before);
-        first.process(record("a", T0 + 100));
-        first.process(record("b", T0 + 200));
-        first.process(record("c", T0 + 300));
+        raw.feed(first, record("a", T0 + 100));
+        raw.feed(first, record("b", T0 + 200));
+        raw.feed(first, record("c", T0 + 300));
         first.process(mark(T0 + 150));
         assertThat(events(before)).extracting(r -> r.value().envelope().eventId()).containsExactly("a");
         assertThat(chunks(store)).as("one chunk holds all three, a among them").hasSize(1);
@@ -94,9 +106,10 @@ class ReorderProcessorTest {
         final ReorderProcessor stage = start(context);
         final int events = 3 * ReorderProcessor.CHUNK + 5;
         for (int i = 0; i < events; i++) {
-            stage.process(record("e" + i, T0 + (i * 7919L) % 1000));   // shuffled within a second
+            raw.feed(stage, record("e" + i, T0 + (i * 7919L) % 1000));   // shuffled within a second
         }
         assertThat(chunks(store)).hasSize(4);
+        assertThat(raw.reads).as("nothing read back while the task runs").isZero();
         stage.process(mark(T0 + 10_000));
         assertThat(events(context)).extracting(Record::timestamp).hasSize(events).isSorted();
         assertThat(chunks(store)).isEmpty();
@@ -115,11 +128,52 @@ class ReorderProcessorTest {
         return chunks;
     }
 
-    /** A stage on {@code context}, initialised. */
-    private static ReorderProcessor start(final MockProcessorContext<String, ReceivedEvent> context) {
-        final ReorderProcessor stage = new ReorderProcessor(DELAY);
+    @Test
+    void shouldLeaveOutOnlyTheWaitingEventsTheRawTopicNoLongerHoldsAfterARestart() {
+        final KeyValueStore<Long, byte[]> store = store();
+        final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
+        final ReorderProcessor first = start(before);
+        raw.feed(first, record("a", T0 + 100));
+        raw.feed(first, record("b", T0 + 200));
+        raw.deleted.add(0L);   // a's record fell out of the topic's retention while the processor was down
+
+        final MockProcessorContext<String, ReceivedEvent> after = context(store, T0 + 1_000);
+        start(after).process(mark(T0 + 1_000));
+        assertThat(events(after)).extracting(r -> r.value().envelope().eventId()).containsExactly("b");
+        assertThat(chunks(store)).isEmpty();
+    }
+
+    /** A stage on {@code context}, initialised, reading back from {@link #raw}. */
+    private ReorderProcessor start(final MockProcessorContext<String, ReceivedEvent> context) {
+        final ReorderProcessor stage = new ReorderProcessor(DELAY, configs -> raw);
         stage.init(context);
+        raw.contexts.put(stage, context);
         return stage;
+    }
+
+    /** One partition of webhooks.raw as the stages see it: each event fed gets the next offset. */
+    private static final class RawPartition implements RawRecords {
+        final Map<Long, byte[]> log = new HashMap<>();
+        final Set<Long> deleted = new HashSet<>();
+        final Map<ReorderProcessor, MockProcessorContext<String, ReceivedEvent>> contexts = new HashMap<>();
+        int reads;
+
+        /** Processes {@code record} as read from the next offset of the partition. */
+        void feed(final ReorderProcessor stage, final Record<String, ReceivedEvent> record) {
+            final long offset = log.size();
+            log.put(offset, record.value().json());
+            contexts.get(stage).setRecordMetadata(Topics.RAW.name(), PARTITION, offset);
+            stage.process(record);
+        }
+
+        @Override
+        public Map<Long, byte[]> read(final int partition, final SortedSet<Long> offsets) {
+            assertThat(partition).isEqualTo(PARTITION);
+            reads++;
+            final Map<Long, byte[]> found = new HashMap<>();
+            offsets.stream().filter(o -> !deleted.contains(o)).forEach(o -> found.put(o, log.get(o)));
+            return found;
+        }
     }
 
     /** What the stage forwarded. */
@@ -138,7 +192,8 @@ class ReorderProcessorTest {
     }
 
     private static MockProcessorContext<String, ReceivedEvent> context(final KeyValueStore<Long, byte[]> store, final long wallNow) {
-        final MockProcessorContext<String, ReceivedEvent> context = new MockProcessorContext<>();
+        final MockProcessorContext<String, ReceivedEvent> context = new MockProcessorContext<>(new Properties(),
+                new TaskId(0, PARTITION), null);
         context.setCurrentSystemTimeMs(wallNow);
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
