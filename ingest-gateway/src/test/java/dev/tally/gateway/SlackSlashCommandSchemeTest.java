@@ -3,9 +3,12 @@ package dev.tally.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +69,41 @@ class SlackSlashCommandSchemeTest extends TimestampedSchemeContract {
     @Test
     void shouldRejectATamperedParameterWith401() {
         assertRejected(valid().tamperedTo(BODY.replace("text=standup", "text=retro")), "does not match");
+    }
+
+    /**
+     * Slack's worked example ("Verifying requests from Slack"): a slash command's form body, signing secret
+     * 8f742231b10e8888abcd99yyyzzz85a5, timestamp 1531420618, and the signature Slack shows for them.
+     */
+    @Test
+    void shouldVerifySlacksPublishedExampleRequest() {
+        final String body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
+                + "&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
+                + "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
+                + "&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+        final String signature = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+        final Source slack = source("slack", "", "8f742231b10e8888abcd99yyyzzz85a5", "unused-second-secret");
+        final Instant receivedAt = Instant.ofEpochSecond(1_531_420_618L).plusSeconds(30);
+
+        assertThat(slack.verifier().verify(slackForm(body, signature, receivedAt))).isZero();
+        final Envelope event = ((Outcome.Events) slack.map(slackForm(body, signature, receivedAt))).events().get(0);
+        assertThat(event.eventId()).isEqualTo("398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c");
+        assertThat(event.eventType()).isEqualTo("slash_command");
+        assertThat(event.payload().get("command").asText()).isEqualTo("/webhook-collect");
+
+        // One parameter changed, or two fields swapped, after signing: refused.
+        assertProblem(() -> slack.verifier().verify(slackForm(body.replace("text=&", "text=x&"), signature, receivedAt)),
+                401, "does not match");
+        assertProblem(() -> slack.verifier().verify(slackForm(body.replace("team_id=T1DC2JH3J&team_domain=testteamnow",
+                "team_domain=testteamnow&team_id=T1DC2JH3J"), signature, receivedAt)), 401, "does not match");
+    }
+
+    private static Delivery slackForm(final String body, final String signature, final Instant receivedAt) {
+        final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        headers.put("X-Slack-Signature", signature);
+        headers.put("X-Slack-Request-Timestamp", "1531420618");
+        headers.put("Content-Type", "application/x-www-form-urlencoded");
+        return new Delivery(headers::get, body.getBytes(StandardCharsets.UTF_8), receivedAt);
     }
 
     @Test

@@ -52,6 +52,16 @@ class TwilioSchemeTest extends SchemeContract {
         assertThat(event.eventType()).isEqualTo("call");
     }
 
+    /** The worked example on Twilio's "Webhooks security" page: the same URL and token, other phone numbers, its signature. */
+    @Test
+    void shouldVerifyTheExampleOfTwiliosSecurityPage() {
+        final Source twilio = source("twilio", "public_url: \"https://mycompany.com/myapp.php?foo=1&bar=2\"", "12345", "unused-second-token");
+        final String body = "To=%2B18005551212&CallSid=CA1234567890ABCDE&Digits=1234&From=%2B12349013030&Caller=%2B12349013030";
+        assertThat(twilio.verifier().verify(form(body, "0/KCTR6DLpKmkAf8muzZqo1nDgQ="))).isZero();
+        assertRejected(() -> twilio.verifier().verify(form(body.replace("To=%2B18005551212", "To=%2B18005551213"),
+                "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")));
+    }
+
     @Test
     void shouldRejectTheExampleWithOneDigitChangedOrAnotherUrl() {
         final Source twilio = source("twilio", "public_url: \"https://mycompany.com/myapp.php?foo=1&bar=2\"", "12345", "other");
