@@ -74,7 +74,8 @@ public final class GatewayApp implements AutoCloseable {
         this.tls = config.tls() == null ? null : new TlsConnector(config.tls(), env);
         this.metrics = Metrics.create("gateway");
         this.gatewayMetrics = new GatewayMetrics(metrics.registry());
-        this.publisher = new Publisher(kafka.events(), config.ackTimeout());
+        this.publisher = new Publisher(kafka.events(), config.ackTimeout(),
+                SendGate.of(Publisher.producerProperties(config.kafka().clientProperties(), config.ackTimeout()), config.ackTimeout()));
         this.rejections = new Rejections(kafka.rejected(), config.rejected().perSource(), gatewayMetrics);
         this.producerMetrics = List.of(new KafkaClientMetrics(kafka.events()), new KafkaClientMetrics(kafka.rejected()));
         producerMetrics.forEach(m -> m.bindTo(metrics.registry()));

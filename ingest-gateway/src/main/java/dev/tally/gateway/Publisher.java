@@ -2,6 +2,7 @@ package dev.tally.gateway;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -28,7 +30,8 @@ import dev.tally.schemas.Topics;
 /**
  * Owns the gateway's Kafka producer and writes events to {@link Topics#RAW} with acks=all and
  * idempotence. {@link #publish} completes only when Kafka has acknowledged every event of the
- * delivery, and fails (never hangs) when it has not within the acknowledgement timeout.
+ * delivery, and fails (never hangs) when it has not within the acknowledgement timeout, or at once
+ * when too much already waits for Kafka ({@link SendGate}).
  */
 public final class Publisher implements AutoCloseable {
 
@@ -37,7 +40,8 @@ public final class Publisher implements AutoCloseable {
 
     private final Producer<String, byte[]> producer;
     private final Duration ackTimeout;
-    // send() can block while metadata is missing (broker down); keep that off the HTTP threads.
+    private final SendGate gate;
+    // Sends while the topic's metadata is not known, when send() waits for it (up to max.block.ms): off the HTTP threads.
     private final ExecutorService sender;
     // Where acknowledged deliveries continue (answer the request): never the producer's network thread.
     private final ExecutorService answering = Executors.newFixedThreadPool(2, r -> {
@@ -47,7 +51,7 @@ public final class Publisher implements AutoCloseable {
     });
 
     public Publisher(final Properties clientProps, final Duration ackTimeout) {
-        this(producer(clientProps, ackTimeout), ackTimeout);
+        this(producer(clientProps, ackTimeout), ackTimeout, SendGate.of(producerProperties(clientProps, ackTimeout), ackTimeout));
     }
 
     /** The idempotent acks=all producer for {@link Topics#RAW}. */
@@ -55,9 +59,10 @@ public final class Publisher implements AutoCloseable {
         return new KafkaProducer<>(producerProperties(clientProps, ackTimeout), new StringSerializer(), new ByteArraySerializer());
     }
 
-    Publisher(final Producer<String, byte[]> producer, final Duration ackTimeout) {
+    Publisher(final Producer<String, byte[]> producer, final Duration ackTimeout, final SendGate gate) {
         this.producer = producer;
         this.ackTimeout = ackTimeout;
+        this.gate = gate;
         this.sender = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
                 r -> {
                     final Thread t = new Thread(r, "gateway-kafka-send");
@@ -125,18 +130,31 @@ public final class Publisher implements AutoCloseable {
     /** Writes the events of one delivery, with the provider's attempt headers on each record. */
     public CompletableFuture<Void> publish(final List<Envelope> events, final Source source, final int secretIndex,
                                            final Map<String, String> attempt) {
+        final List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
+        final long[] sizes = new long[events.size()];
+        long bytes = 0;
+        for (int i = 0; i < events.size(); i++) {
+            records.add(record(events.get(i), source, secretIndex, attempt));
+            sizes[i] = size(records.get(i));
+            bytes += sizes[i];
+        }
+        if (!gate.reserve(bytes)) {
+            return CompletableFuture.failedFuture(KafkaUnavailableException.backlog(gate.waitingBytes()));
+        }
+        final boolean onThisThread = gate.metadataKnown();
         final CompletableFuture<Void> all;
-        if (events.size() == 1) {
-            all = send(record(events.get(0), source, secretIndex, attempt));
+        if (records.size() == 1) {
+            all = send(records.get(0), sizes[0], onThisThread);
         } else {
-            final CompletableFuture<?>[] acks = new CompletableFuture<?>[events.size()];
-            for (int i = 0; i < events.size(); i++) {
-                acks[i] = send(record(events.get(i), source, secretIndex, attempt));
+            final CompletableFuture<?>[] acks = new CompletableFuture<?>[records.size()];
+            for (int i = 0; i < records.size(); i++) {
+                acks[i] = send(records.get(i), sizes[i], onThisThread);
             }
             all = CompletableFuture.allOf(acks);
         }
         // Continue on our own threads: an ack completes on the producer's single network thread, and
-        // writing the HTTP answer there would make that thread every request's bottleneck.
+        // writing the HTTP answer there (a blocking socket write) would make a slow reader stall every
+        // delivery's Kafka I/O.
         return all
                 .orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .handleAsync((ok, e) -> {
@@ -147,26 +165,49 @@ public final class Publisher implements AutoCloseable {
                 }, answering);
     }
 
-    private CompletableFuture<Void> send(final ProducerRecord<String, byte[]> record) {
+    /**
+     * Hands one record to the producer: on this thread when {@code send} cannot block (see
+     * {@link SendGate}), else on the sender pool. Its bytes go back to the gate once, when it settles.
+     */
+    private CompletableFuture<Void> send(final ProducerRecord<String, byte[]> record, final long bytes, final boolean onThisThread) {
         final CompletableFuture<Void> acked = new CompletableFuture<>();
-        try {
-            sender.execute(() -> {
-                try {
-                    producer.send(record, (metadata, error) -> {
-                        if (error == null) {
-                            acked.complete(null);
-                        } else {
-                            acked.completeExceptionally(error);
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    acked.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            acked.completeExceptionally(e);
+        final Runnable send = () -> {
+            try {
+                producer.send(record, (metadata, error) -> settle(acked, bytes, error));
+            } catch (RuntimeException e) {
+                settle(acked, bytes, e);
+            }
+        };
+        if (onThisThread) {
+            send.run();
+        } else {
+            try {
+                sender.execute(send);
+            } catch (RejectedExecutionException e) {
+                settle(acked, bytes, e);
+            }
         }
         return acked;
+    }
+
+    // Once per record: the producer either calls back (exactly once) or throws without calling back. Not
+    // guarded by acked's own completion, which the ack timeout may have taken first.
+    private void settle(final CompletableFuture<Void> acked, final long bytes, final Throwable error) {
+        gate.settled(bytes, error == null);
+        if (error == null) {
+            acked.complete(null);
+        } else {
+            acked.completeExceptionally(error);
+        }
+    }
+
+    /** An estimate of the record's bytes in the producer's buffer (the key's chars taken as bytes). */
+    private static long size(final ProducerRecord<String, byte[]> record) {
+        int headers = 0;
+        for (Header h : record.headers()) {
+            headers += h.key().length() + h.value().length;
+        }
+        return SendGate.bytes(record.key().length() + record.value().length, headers);
     }
 
     // The record timestamp is the receive time: brokers reject timestamps far from now, and event
