@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -252,6 +253,27 @@ final class Drain implements AutoCloseable {
      */
     long endOffsetSum() throws Exception {
         return ends(name -> true).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * The bytes in the broker's logs, every topic's partitions (Kafka's own internal topics aside):
+     * read before and after an app's run, what it wrote, as the broker stores it (batches, headers,
+     * compression). Nothing is cleaned within a run: the active segments hold it all.
+     */
+    long logBytes() throws Exception {
+        final Set<String> topics = admin.listTopics().names().get(5, TimeUnit.SECONDS);
+        final Set<Integer> brokers = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).stream().map(Node::id).collect(Collectors.toSet());
+        long bytes = 0;
+        for (var logDirs : admin.describeLogDirs(brokers).allDescriptions().get(5, TimeUnit.SECONDS).values()) {
+            for (var dir : logDirs.values()) {
+                for (var replica : dir.replicaInfos().entrySet()) {
+                    if (topics.contains(replica.getKey().topic())) {
+                        bytes += replica.getValue().size();
+                    }
+                }
+            }
+        }
+        return bytes;
     }
 
     private Map<TopicPartition, Long> ends(final String applicationId) throws Exception {

@@ -25,8 +25,8 @@ final class StagesBench {
     record Rung(String adds, Rig.Shape shape) {
     }
 
-    /** One measured app run: how fast, and how many records (and transaction markers) it wrote to Kafka. */
-    record Measured(Drain.Outcome outcome, long written) {
+    /** One measured app run: how fast, and how many records (and transaction markers) and bytes it wrote to Kafka. */
+    record Measured(Drain.Outcome outcome, long written, long bytes) {
         double microsPerEvent() {
             return 1e6 / outcome.eventsPerSecond();
         }
@@ -76,6 +76,7 @@ final class StagesBench {
         section.put("baseline_first_events_per_s", Report.round(first.outcome().eventsPerSecond()));
         section.put("baseline_last_events_per_s", Report.round(last.outcome().eventsPerSecond()));
         section.put("baseline_records_written_per_event", Report.round((double) first.written() / events));
+        section.put("baseline_bytes_written_per_event", Report.round((double) first.bytes() / events));
         final List<Map<String, Object>> rows = new ArrayList<>();
         double before = 0;
         final List<Rung> rungs = rungs(mode.reorderDelay());
@@ -93,6 +94,7 @@ final class StagesBench {
             row.put("micros_added", Report.round(m.microsPerEvent() - before));
             row.put("ratio", Report.round(m.outcome().eventsPerSecond() / baseline));
             row.put("records_written_per_event", Report.round((double) m.written() / events));
+            row.put("bytes_written_per_event", Report.round((double) m.bytes() / events));
             rows.add(row);
             if (rung.adds().startsWith("+") || i == 0) {
                 before = m.microsPerEvent(); // the variants after the ladder compare with its last rung
@@ -100,6 +102,8 @@ final class StagesBench {
             report.compare("stages", rung.adds() + ": events/s", m.outcome().eventsPerSecond(), baseline, "/s", "—");
             report.compare("stages", rung.adds() + ": records written to Kafka per event", (double) m.written() / events,
                     (double) first.written() / events, "", "—");
+            report.compare("stages", rung.adds() + ": bytes written to Kafka per event", (double) m.bytes() / events,
+                    (double) first.bytes() / events, " B", "—");
         }
         section.put("rungs", rows);
         report.section("stages", section);
@@ -122,8 +126,9 @@ final class StagesBench {
     private static Measured measure(final Drain drain, final Supplier<Drain.Outcome> run) {
         try {
             final long before = drain.endOffsetSum();
+            final long bytesBefore = drain.logBytes();
             final Drain.Outcome outcome = run.get();
-            return new Measured(outcome, drain.endOffsetSum() - before);
+            return new Measured(outcome, drain.endOffsetSum() - before, drain.logBytes() - bytesBefore);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
