@@ -69,6 +69,9 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--fresh-rate", defaultValue = "5000", description = "freshness: background events/s written to webhooks.raw (default ${DEFAULT-VALUE})")
     double freshRate;
     @Option(names = "--fresh-seconds", defaultValue = "30") int freshSeconds;
+    @Option(names = "--fresh-warmup", defaultValue = "10",
+            description = "freshness: seconds of background load before the probes start (default ${DEFAULT-VALUE})")
+    int freshWarmup;
     @Option(names = "--query-keys", defaultValue = "10000") int queryKeys;
     @Option(names = "--query-rate", defaultValue = "500") double queryRate;
     @Option(names = "--query-seconds", defaultValue = "10") int querySeconds;
@@ -150,7 +153,7 @@ public final class Bench implements Callable<Integer> {
                 case "processing" -> processing(report, dir, broker);
                 case "stages" -> StagesBench.run(report, dir, broker, events, keys, heap, timeoutSeconds, mode());
                 case "freshness" -> FreshnessBench.run(report, dir, broker, new FreshnessBench.Settings(freshRate,
-                        Duration.ofSeconds(freshSeconds), smoke ? 2 : 4, Duration.ofMillis(20)));
+                        Duration.ofSeconds(freshSeconds), Duration.ofSeconds(freshWarmup), smoke ? 2 : 4, Duration.ofMillis(20)));
                 case "query" -> QueryBench.run(report, dir, broker, new QueryBench.Settings(queryKeys, Math.min(concurrency, 16),
                         Duration.ofSeconds(querySeconds), queryRate));
                 case "scale" -> ScaleBench.run(report, dir, broker, new ScaleBench.Settings(scaleKeys, scaleMinEvents, scaleRates,
@@ -215,7 +218,7 @@ public final class Bench implements Callable<Integer> {
                 "open_loop_fractions", ingestFractions, "wrk_threads", wrkThreads));
         s.put("processing", Map.of("events", events, "keys", keys, "heap", heap));
         s.put("stages", Map.of("events", events, "keys", keys, "heap", heap));
-        s.put("freshness", Map.of("rate", freshRate, "seconds", freshSeconds));
+        s.put("freshness", Map.of("rate", freshRate, "seconds", freshSeconds, "warmup_seconds", freshWarmup));
         s.put("query", Map.of("keys", queryKeys, "rate", queryRate, "seconds", querySeconds));
         s.put("scale", Map.of("keys", scaleKeys, "min_events", scaleMinEvents, "rates", scaleRates, "rate_seconds", scaleRateSeconds));
         s.put("broker", inProcessBroker ? "in-process" : "child JVM -Xmx1g");
@@ -232,6 +235,7 @@ public final class Bench implements Callable<Integer> {
         keys = 100;
         freshRate = 50;
         freshSeconds = 2;
+        freshWarmup = 1;
         queryKeys = 100;
         queryRate = 100;
         querySeconds = 1;

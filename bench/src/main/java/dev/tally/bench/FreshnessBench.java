@@ -14,14 +14,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.HashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -42,7 +52,14 @@ import dev.tally.schemas.Topics;
  */
 final class FreshnessBench {
 
-    record Settings(double rate, Duration duration, double probesPerSec, Duration pollInterval) {
+    /**
+     * @param warmup the least time the background load runs before the probes start: the pipeline's start
+     *               (JIT compilation, the first assignment, a backlog built meanwhile) is not what is
+     *               measured, its steady state under the load is. After it the probes wait until the
+     *               processor has caught up (less than a second of load not yet committed), at most
+     *               {@link #MAX_WARMUP}; a pipeline that never catches up is measured behind.
+     */
+    record Settings(double rate, Duration duration, Duration warmup, double probesPerSec, Duration pollInterval) {
     }
 
     /** The background load: written to {@code webhooks.raw} directly at a fixed rate. */
@@ -52,7 +69,11 @@ final class FreshnessBench {
         }
     }
 
-    record Outcome(Histogram visibleMicros, Histogram rawMicros, Histogram stageMicros, long probes, long unseen, Background background) {
+    /** The longest the probes wait for the processor to catch up with the background load. */
+    static final Duration MAX_WARMUP = Duration.ofSeconds(60);
+
+    record Outcome(Histogram visibleMicros, Histogram rawMicros, Histogram stageMicros, long probes, long unseen, Background background,
+                   double warmupSeconds, boolean caughtUp) {
         Map<String, Object> toMap() {
             final Map<String, Object> m = new LinkedHashMap<>();
             m.put("probes", probes);
@@ -65,6 +86,8 @@ final class FreshnessBench {
             m.put("stage_topic_p50_ms", Report.round(ms(stageMicros, 50)));
             m.put("stage_topic_p99_ms", Report.round(ms(stageMicros, 99)));
             m.put("background", background.toMap());
+            m.put("warmup_seconds", Report.round(warmupSeconds));
+            m.put("caught_up_before_probes", caughtUp);
             return m;
         }
     }
@@ -80,21 +103,23 @@ final class FreshnessBench {
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("offered_per_s", s.rate());
         out.put("seconds", s.duration().toSeconds());
+        out.put("warmup_seconds", s.warmup().toSeconds());
         out.put("probes_per_s", s.probesPerSec());
         out.put("poll_interval_ms", s.pollInterval().toMillis());
         final Map<String, List<? extends Number>> bars = new LinkedHashMap<>();
+        // A cold start under the load: this JVM's gateway, processor and query API are compiled while they catch up.
+        // Measured for how long that takes, then left out, so the first measured shape is not the one that pays for it.
+        final Outcome cold = start(broker, work, Rig.Shape.standard(Duration.ofSeconds(5)), "bench-fresh-cold",
+                new Settings(s.rate(), Duration.ofSeconds(1), s.warmup(), s.probesPerSec(), s.pollInterval()));
+        out.put("cold_start_catch_up_seconds", Report.round(cold.warmupSeconds()));
+        out.put("cold_start_caught_up", cold.caughtUp());
+        report.note("freshness", "a cold start (this JVM's first pipeline) under the load: seconds until it caught up",
+                cold.caughtUp() ? Report.format(cold.warmupSeconds()) + " s" : "not within " + MAX_WARMUP.toSeconds() + " s", "—", "—", "—");
         for (Rig.Shape shape : List.of(Rig.Shape.standard(Duration.ofSeconds(5)), Rig.Shape.standard(Duration.ofSeconds(5)).withOrderedOutput(false),
                 Rig.Shape.standard(Duration.ZERO))) {
             final String name = "reorder_delay " + shape.reorderDelay().toSeconds() + "s" + (shape.orderedOutput() ? "" : ", no events.ordered");
             final String app = "bench-fresh-" + shape.reorderDelay().toSeconds() + (shape.orderedOutput() ? "" : "-unordered");
-            broker.reset();   // each run starts from an empty topic: no backlog of the other's background
-            final Outcome o;
-            final ProcessorConfig config = Rig.processorConfig(broker.bootstrap(), app, shape, work.resolve("state-" + app));
-            try (GatewayApp gateway = Rig.gateway(broker.bootstrap());
-                 Rig.Processing p = new Rig.Processing(config).awaitRunning()) {
-                o = measure(broker.bootstrap(), "http://127.0.0.1:" + gateway.port(), p.queryUrl(),
-                        CountingStage.of(config.counters()).get(0).repartitionTopic(app), s, app);
-            }
+            final Outcome o = start(broker, work, shape, app, s);
             out.put(name, o.toMap());
             report.compare("freshness", "202 → visible in query API, p50, " + name, ms(o.visibleMicros(), 50),
                     ms(o.rawMicros(), 50), " ms", "—");
@@ -111,6 +136,18 @@ final class FreshnessBench {
         Plots.bars(report.dir().resolve("freshness.png"), "Freshness: 202 → count visible (" + (long) s.rate() + " events/s background)",
                 "ms", List.of("p50", "p99"), bars);
         report.section("freshness", out);
+    }
+
+    /** Starts the gateway and a processor of {@code shape} on an empty raw topic, and measures them under the load. */
+    private static Outcome start(final Broker broker, final Path work, final Rig.Shape shape, final String app, final Settings s)
+            throws InterruptedException {
+        broker.reset();   // each run starts from an empty topic: no backlog of the other's background
+        final ProcessorConfig config = Rig.processorConfig(broker.bootstrap(), app, shape, work.resolve("state-" + app));
+        try (GatewayApp gateway = Rig.gateway(broker.bootstrap());
+             Rig.Processing p = new Rig.Processing(config).awaitRunning()) {
+            return measure(broker.bootstrap(), "http://127.0.0.1:" + gateway.port(), p.queryUrl(),
+                    CountingStage.of(config.counters()).get(0).repartitionTopic(app), s, app);
+        }
     }
 
     private static Outcome measure(final String bootstrap, final String gatewayUrl, final String queryUrl, final String stageTopic,
@@ -155,7 +192,13 @@ final class FreshnessBench {
             }
         }, "fresh-poller");
         poller.start();
+        final CountDownLatch go = new CountDownLatch(1);
         final Thread prober = new Thread(() -> {
+            try {
+                go.await();
+            } catch (InterruptedException e) {
+                return;
+            }
             final long periodMs = (long) (1000 / s.probesPerSec());
             for (long i = 0; !stop.get(); i++) {
                 final String key = "probe-" + tag + "-" + i;
@@ -185,12 +228,23 @@ final class FreshnessBench {
         }, "fresh-prober");
         prober.start();
         final long t0 = System.nanoTime();
-        final long sent;
-        try (RawProducer producer = new RawProducer(bootstrap)) {
-            sent = producer.atRate(s.rate(), s.duration(), 10_000, tag + "-bg-");
-        }
-        final Background background = new Background(s.rate(), sent, (System.nanoTime() - t0) / 1e9);
+        final AtomicLong sent = new AtomicLong();
+        final AtomicBoolean loadDone = new AtomicBoolean();
+        final Thread load = new Thread(() -> {
+            try (RawProducer producer = new RawProducer(bootstrap)) {
+                sent.set(producer.atRate(s.rate(), MAX_WARMUP.plus(s.duration()), 10_000, tag + "-bg-", loadDone::get));
+            }
+        }, "fresh-load");
+        load.start();
+        final boolean caughtUp = awaitCaughtUp(bootstrap, tag, s);
+        final double warmup = (System.nanoTime() - t0) / 1e9;
+        System.err.printf("  [%s] probing after %.1f s of load (%s)%n", tag, warmup, caughtUp ? "caught up" : "not caught up");
+        go.countDown();
+        Broker.sleep(s.duration().toMillis());
         stop.set(true);
+        loadDone.set(true);
+        load.join(30_000);
+        final Background background = new Background(s.rate(), sent.get(), (System.nanoTime() - t0) / 1e9);
         prober.join(10_000);
         // Give the last probes time to become visible: the reorder delay plus a margin.
         stopDeadline.set(System.nanoTime() + Duration.ofSeconds(20).toNanos());
@@ -198,7 +252,40 @@ final class FreshnessBench {
         rawReader.join(10_000);
         stageReader.join(10_000);
         final long probes = visible.getTotalCount() + pendingVisible.size();
-        return new Outcome(visible, raw, stage, probes, pendingVisible.size(), background);
+        return new Outcome(visible, raw, stage, probes, pendingVisible.size(), background, warmup, caughtUp);
+    }
+
+    /**
+     * Waits at least the settings' warm-up, then until application {@code applicationId} has committed
+     * all but a second's worth of the background load on {@link Topics#RAW}, at most {@link #MAX_WARMUP}.
+     *
+     * @return whether it caught up
+     */
+    private static boolean awaitCaughtUp(final String bootstrap, final String applicationId, final Settings s) throws InterruptedException {
+        final long start = System.nanoTime();
+        Broker.sleep(s.warmup().toMillis());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (System.nanoTime() - start < MAX_WARMUP.toNanos()) {
+                try {
+                    final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+                            .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+                    final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                    committed.keySet().stream().filter(tp -> tp.topic().equals(Topics.RAW.name()))
+                            .forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+                    long lag = 0;
+                    for (var end : admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS).entrySet()) {
+                        lag += end.getValue().offset() - committed.get(end.getKey()).offset();
+                    }
+                    if (!latest.isEmpty() && lag < s.rate()) {
+                        return true;
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    // the group not there yet, or the broker busy: look again
+                }
+                Broker.sleep(500);
+            }
+        }
+        return false;
     }
 
     /** Records, per probe, when its record is readable (read_committed) in the counting stage's repartition topic, keyed by its group key. */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -63,12 +64,17 @@ final class RawProducer implements AutoCloseable {
 
     /** Sends at {@code rate} per second for {@code duration}, event time now; returns how many were sent. */
     long atRate(final double rate, final Duration duration, final int keys, final String prefix) {
+        return atRate(rate, duration, keys, prefix, () -> false);
+    }
+
+    /** As {@link #atRate(double, Duration, int, String)}, ending early once {@code done} says so. */
+    long atRate(final double rate, final Duration duration, final int keys, final String prefix, final BooleanSupplier done) {
         final long planned = (long) (rate * duration.toMillis() / 1000.0);
         final double period = 1e9 / rate;
         final long start = System.nanoTime();
         final long stop = start + duration.toNanos() * 2;
         long sent = 0;
-        for (long i = 0; i < planned && System.nanoTime() < stop; i++) {
+        for (long i = 0; i < planned && System.nanoTime() < stop && !done.getAsBoolean(); i++) {
             final long due = start + (long) (i * period);
             long now;
             while ((now = System.nanoTime()) < due) {
