@@ -288,16 +288,21 @@ final class FreshnessBench {
         return false;
     }
 
+    /** A consumer of a group of its own ({@code groupPrefix} and a number), reading what committed transactions wrote, at once. */
+    private static KafkaConsumer<String, byte[]> readCommitted(final String bootstrap, final String groupPrefix, final String reset) {
+        final Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupPrefix + System.nanoTime());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, reset);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
     /** Records, per probe, when its record is readable (read_committed) in the counting stage's repartition topic, keyed by its group key. */
     private static void readStage(final String bootstrap, final String topic, final Map<String, Long> ackedAt, final Histogram stage,
                                   final AtomicBoolean stop) {
-        final Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-fresh-stage-" + System.nanoTime());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = readCommitted(bootstrap, "bench-fresh-stage-", "earliest")) {
             consumer.subscribe(List.of(topic));
             final long end = System.nanoTime() + Duration.ofMinutes(30).toNanos();
             while (!stop.get() && System.nanoTime() < end) {
@@ -316,13 +321,7 @@ final class FreshnessBench {
     private static void readRaw(final String bootstrap, final Map<String, Long> ackedAt, final Set<String> seenBeforeAck,
                                 final Histogram raw,
                                 final AtomicBoolean stop) {
-        final Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-fresh-raw-" + System.nanoTime());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = readCommitted(bootstrap, "bench-fresh-raw-", "latest")) {
             consumer.subscribe(List.of(Topics.RAW.name()));
             final long end = System.nanoTime() + Duration.ofMinutes(30).toNanos();
             while (!stop.get() && System.nanoTime() < end) {

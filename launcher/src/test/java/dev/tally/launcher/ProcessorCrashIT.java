@@ -72,24 +72,9 @@ class ProcessorCrashIT {
 
     @Test
     void shouldCountExactlyOnceAcrossASigkilledProcessor() throws Exception {
-        broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.onFreePorts(dir.resolve("broker")));
+        final String query = startFirst("crash-it", "");
         final Path config = dir.resolve("tally.yaml");
-        Files.writeString(config, """
-                processor:
-                  application_id: crash-it
-                  counters:
-                    - name: by_customer
-                      group_by: [entity_id]
-                      windows: [1m]
-                      grace: 10m
-                query:
-                  auth: none
-                """);
-        final int queryPort = freePort();
-        final String query = "http://127.0.0.1:" + queryPort;
-
-        processor = startProcessor(config, queryPort, "first");
-        awaitReady(query);
+        final int queryPort = queryPort(query);
 
         final Map<String, Long> expected = new TreeMap<>();
         final Map<String, Long> expectedWindows = new TreeMap<>();
@@ -144,25 +129,10 @@ class ProcessorCrashIT {
      */
     @Test
     void shouldWriteEveryWaitingEventToEventsOrderedOnceAcrossASigkilledProcessor() throws Exception {
-        broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.onFreePorts(dir.resolve("broker")));
-        final Path config = dir.resolve("tally.yaml");
         // A minute's delay: the events wait in the buffer (counted on arrival) until this test moves the time on.
-        Files.writeString(config, """
-                processor:
-                  application_id: crash-ordered-it
-                  reorder_delay: 60s
-                  counters:
-                    - name: by_customer
-                      group_by: [entity_id]
-                      windows: [1m]
-                      grace: 10m
-                query:
-                  auth: none
-                """);
-        final int queryPort = freePort();
-        final String query = "http://127.0.0.1:" + queryPort;
-        processor = startProcessor(config, queryPort, "first");
-        awaitReady(query);
+        final String query = startFirst("crash-ordered-it", "reorder_delay: 60s");
+        final Path config = dir.resolve("tally.yaml");
+        final int queryPort = queryPort(query);
 
         final int events = 400;
         final Instant now = Instant.now();
@@ -208,6 +178,36 @@ class ProcessorCrashIT {
         for (Map.Entry<String, Long> customer : expected.entrySet()) {
             assertThat(total(query, customer.getKey())).as(customer.getKey()).isEqualTo(customer.getValue());
         }
+    }
+
+    /**
+     * Starts the broker and a first processor with one counter by customer ({@code processorSetting}: one more
+     * line of the processor's configuration), waits until it is ready, and returns its query API's address.
+     */
+    private String startFirst(final String applicationId, final String processorSetting) throws Exception {
+        broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.onFreePorts(dir.resolve("broker")));
+        final Path config = dir.resolve("tally.yaml");
+        Files.writeString(config, """
+                processor:
+                  application_id: %s
+                  %s
+                  counters:
+                    - name: by_customer
+                      group_by: [entity_id]
+                      windows: [1m]
+                      grace: 10m
+                query:
+                  auth: none
+                """.formatted(applicationId, processorSetting));
+        final int queryPort = freePort();
+        final String query = "http://127.0.0.1:" + queryPort;
+        processor = startProcessor(config, queryPort, "first");
+        awaitReady(query);
+        return query;
+    }
+
+    private static int queryPort(final String query) {
+        return URI.create(query).getPort();
     }
 
     /** The event ids that reached events.ordered since the last call (read_committed), read for {@code time}. */
