@@ -57,7 +57,8 @@ interface RawRecords {
                 return found;
             }
             final TopicPartition tp = new TopicPartition(Topics.RAW.name(), partition);
-            final Map<String, Object> props = new StreamsConfig(appConfigs).getRestoreConsumerConfigs("tally-reorder-reload-" + partition);
+            final Map<String, Object> props = new StreamsConfig(appConfigs).getRestoreConsumerConfigs(
+                    Thread.currentThread().getName() + "-reorder-reload-" + partition);   // the stream thread's name: unique in the JVM
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 consumer.assign(List.of(tp));
                 final long oldest = consumer.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
