@@ -23,6 +23,9 @@ final class IngestBench {
      * @param connections the closed-loop sweep, the last also used for the warm-up and the profile
      * @param fractions   open-loop rates as fractions of the gateway's max
      */
+    /** The longest warm-up before an open-loop run. */
+    private static final Duration OPEN_LOOP_WARMUP = Duration.ofSeconds(3);
+
     record Settings(Duration saturation, List<Integer> connections, int rounds, List<Double> fractions, Duration rateDuration,
                     int wrkThreads, boolean profile) {
     }
@@ -103,10 +106,8 @@ final class IngestBench {
                 for (int i = 0; i < xs.length; i++) {
                     final double rate = Math.max(1, Math.round(s.fractions().get(i) * gwMax));
                     final String at = "@ " + (long) rate + "/s offered (" + Math.round(xs[i]) + " % of the gateway's max)";
-                    final Load.Result b = new NioLoad(ceiling, "oc" + i + "-", SIGNED_REQUESTS)
-                            .openLoop("ceiling " + at, rate, s.rateDuration(), most, 200, Duration.ofSeconds(10));
-                    final Load.Result g = new NioLoad(gw, "og" + i + "-", SIGNED_REQUESTS)
-                            .openLoop("gateway " + at, rate, s.rateDuration(), most, 202, Duration.ofSeconds(10));
+                    final Load.Result b = openLoop(new NioLoad(ceiling, "oc" + i + "-", SIGNED_REQUESTS), "ceiling " + at, rate, s, most, 200);
+                    final Load.Result g = openLoop(new NioLoad(gw, "og" + i + "-", SIGNED_REQUESTS), "gateway " + at, rate, s, most, 202);
                     final Map<String, Object> row = new LinkedHashMap<>();
                     row.put("fraction_of_gateway_max", s.fractions().get(i));
                     row.put("ceiling", b.toMap());
@@ -166,5 +167,17 @@ final class IngestBench {
         java.util.Arrays.sort(sorted);
         final int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /**
+     * One open-loop run at {@code rate}, after a warm-up at the same rate whose latencies are not kept
+     * (a few seconds, at most the run's length): the first seconds of a run measured the client's and
+     * the endpoint's start (connections, compilation) as much as the endpoint, and the client sent late.
+     */
+    private static Load.Result openLoop(final NioLoad load, final String label, final double rate, final Settings s,
+                                        final int connections, final int okStatus) {
+        final Duration warmup = s.rateDuration().compareTo(OPEN_LOOP_WARMUP) < 0 ? s.rateDuration() : OPEN_LOOP_WARMUP;
+        load.openLoop(label + ", warm-up", rate, warmup, connections, okStatus, Duration.ofSeconds(10));
+        return load.openLoop(label, rate, s.rateDuration(), connections, okStatus, Duration.ofSeconds(10));
     }
 }
