@@ -65,6 +65,9 @@ final class ProcessingBench {
             m.put("ratio", Report.round(tally.eventsPerSecond() / baselineEventsPerSecond()));
             m.put("input_ratio", Report.round(tally.inputEventsPerSecond() / baselineInputEventsPerSecond()));
             peer.ifPresent(pr -> m.put("tally_vs_peer", Report.round(tally.eventsPerSecond() / pr.outcome().eventsPerSecond())));
+            // the same outputs as the peer's: Tally without events.ordered
+            peer.ifPresent(pr -> variants.stream().filter(v -> !v.shape().orderedOutput() && !v.shape().secondCounter()).findFirst()
+                    .ifPresent(v -> m.put("tally_unordered_vs_peer", Report.round(v.outcome().eventsPerSecond() / pr.outcome().eventsPerSecond()))));
             return m;
         }
 
