@@ -17,6 +17,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
@@ -132,11 +133,17 @@ final class Send extends Tally.Common implements Callable<Integer> {
         try (ProgressBar bar = progressBar(planned)) {
             send(sender, key, target, events(name), results, bar);
         }
-        final SendResults.Summary summary = results.summary((System.nanoTime() - started) / 1e9);
+        final double seconds = (System.nanoTime() - started) / 1e9;
+        final SendResults.Summary summary = results.summary(seconds);
         if (summary.sent() == 1 && file == null && lastAnswer != null) {
             spec.commandLine().getOut().println(lastAnswer);
         }
         spec.commandLine().getOut().println(summary.text());
+        if (rate > 0 && summary.sent() > 1 && summary.sent() / seconds < 0.9 * rate) {
+            // The rate is a ceiling: with --concurrency answers in flight, the gateway's latency bounds what is reached.
+            spec.commandLine().getOut().printf(Locale.ROOT, "reached %.0f/s of the %.0f/s asked: %d deliveries in flight at a time "
+                    + "were not enough at this latency; raise --concurrency%n", summary.sent() / seconds, rate, concurrency);
+        }
         spec.commandLine().getOut().flush();
         return summary.allAccepted() ? 0 : 1;
     }
