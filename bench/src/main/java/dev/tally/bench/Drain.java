@@ -256,19 +256,19 @@ final class Drain implements AutoCloseable {
     }
 
     /**
-     * The bytes in the broker's logs, every topic's partitions (Kafka's own internal topics aside):
+     * The bytes in the broker's logs by topic (Kafka's own internal topics aside):
      * read before and after an app's run, what it wrote, as the broker stores it (batches, headers,
      * compression). Nothing is cleaned within a run: the active segments hold it all.
      */
-    long logBytes() throws Exception {
+    Map<String, Long> logBytes() throws Exception {
         final Set<String> topics = admin.listTopics().names().get(5, TimeUnit.SECONDS);
         final Set<Integer> brokers = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).stream().map(Node::id).collect(Collectors.toSet());
-        long bytes = 0;
+        final Map<String, Long> bytes = new HashMap<>();
         for (var logDirs : admin.describeLogDirs(brokers).allDescriptions().get(5, TimeUnit.SECONDS).values()) {
             for (var dir : logDirs.values()) {
                 for (var replica : dir.replicaInfos().entrySet()) {
                     if (topics.contains(replica.getKey().topic())) {
-                        bytes += replica.getValue().size();
+                        bytes.merge(replica.getKey().topic(), replica.getValue().size(), Long::sum);
                     }
                 }
             }

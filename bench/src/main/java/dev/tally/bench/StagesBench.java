@@ -3,6 +3,7 @@ package dev.tally.bench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,11 @@ final class StagesBench {
     }
 
     /** One measured app run: how fast, and how many records (and transaction markers) and bytes it wrote to Kafka. */
-    record Measured(Drain.Outcome outcome, long written, long bytes) {
+    record Measured(Drain.Outcome outcome, long written, Map<String, Long> bytesByTopic) {
+        long bytes() {
+            return bytesByTopic.values().stream().mapToLong(Long::longValue).sum();
+        }
+
         double microsPerEvent() {
             return 1e6 / outcome.eventsPerSecond();
         }
@@ -95,6 +100,11 @@ final class StagesBench {
             row.put("ratio", Report.round(m.outcome().eventsPerSecond() / baseline));
             row.put("records_written_per_event", Report.round((double) m.written() / events));
             row.put("bytes_written_per_event", Report.round((double) m.bytes() / events));
+            final Map<String, Object> byTopic = new LinkedHashMap<>();
+            m.bytesByTopic().entrySet().stream().filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(e -> byTopic.put(e.getKey(), Report.round((double) e.getValue() / events)));
+            row.put("bytes_written_per_event_by_topic", byTopic);
+            System.err.printf("  rung %d bytes per event by topic: %s%n", i + 1, byTopic);
             rows.add(row);
             if (rung.adds().startsWith("+") || i == 0) {
                 before = m.microsPerEvent(); // the variants after the ladder compare with its last rung
@@ -126,9 +136,11 @@ final class StagesBench {
     private static Measured measure(final Drain drain, final Supplier<Drain.Outcome> run) {
         try {
             final long before = drain.endOffsetSum();
-            final long bytesBefore = drain.logBytes();
+            final Map<String, Long> bytesBefore = drain.logBytes();
             final Drain.Outcome outcome = run.get();
-            return new Measured(outcome, drain.endOffsetSum() - before, drain.logBytes() - bytesBefore);
+            final Map<String, Long> written = new HashMap<>(drain.logBytes());
+            bytesBefore.forEach((topic, b) -> written.merge(topic, -b, Long::sum));
+            return new Measured(outcome, drain.endOffsetSum() - before, written);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
