@@ -61,7 +61,8 @@ public enum StoreKind {
      */
     <K, V> StoreBuilder<WindowStore<K, V>> uncachedWindow(final String name, final Duration retention, final Duration size,
                                                           final Serde<K> keys, final Serde<V> values) {
-        final WindowBytesStoreSupplier supplier = this == ROCKSDB ? Stores.persistentWindowStore(name, retention, size, false)
+        final WindowBytesStoreSupplier supplier = this == ROCKSDB
+                ? EmptyWindowOffsets.supplier(Stores.persistentWindowStore(name, retention, size, false))
                 : Stores.inMemoryWindowStore(name, retention, size, false);
         return Stores.windowStoreBuilder(supplier, keys, values);
     }
