@@ -59,10 +59,7 @@ class PublisherTest {
     void shouldSendOnTheRequestThreadOnlyOnceAnAckShowsTheTopicIsKnown() throws Exception {
         publisher = new Publisher(producer, ACK_TIMEOUT, new SendGate(1 << 20, Duration.ofMinutes(1)));
 
-        final CompletableFuture<Void> first = publish("evt-1");
-        awaitSends(1);
-        producer.completeNext();
-        first.get(5, TimeUnit.SECONDS);
+        publishAcknowledged("evt-1");
         publish("evt-2");
 
         assertThat(producer.threads).containsExactly("gateway-kafka-send", Thread.currentThread().getName());
@@ -71,10 +68,7 @@ class PublisherTest {
     @Test
     void shouldGoBackToTheSenderThreadsAfterAFailedSend() throws Exception {
         publisher = new Publisher(producer, ACK_TIMEOUT, new SendGate(1 << 20, Duration.ofMinutes(1)));
-        final CompletableFuture<Void> first = publish("evt-1");
-        awaitSends(1);
-        producer.completeNext();
-        first.get(5, TimeUnit.SECONDS);
+        publishAcknowledged("evt-1");
 
         final CompletableFuture<Void> second = publish("evt-2");
         producer.errorNext(new org.apache.kafka.common.errors.TimeoutException("broker gone"));
@@ -100,6 +94,14 @@ class PublisherTest {
         producer.completeNext();
         waiting.get(5, TimeUnit.SECONDS);
         assertThat(publisher.publish(List.of(event), SOURCE, 0)).isNotCompletedExceptionally();
+    }
+
+    /** Publishes the first delivery and has Kafka acknowledge it: from then on the topic's metadata is known. */
+    private void publishAcknowledged(final String eventId) throws Exception {
+        final CompletableFuture<Void> first = publish(eventId);
+        awaitSends(1);
+        producer.completeNext();
+        first.get(5, TimeUnit.SECONDS);
     }
 
     private CompletableFuture<Void> publish(final String eventId) {
