@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -42,8 +43,15 @@ final class Broker implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            final Process p = new ProcessBuilder(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                    Bench.class.getName(), "child-broker", dir.toString(), String.valueOf(port), String.valueOf(controllerPort)))
+            final List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
+            final String jfrDir = System.getProperty(Apps.JFR_DIR);
+            if (jfrDir != null) {
+                command.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+                        + Path.of(jfrDir, "broker.jfr").toAbsolutePath());
+            }
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                    Bench.class.getName(), "child-broker", dir.toString(), String.valueOf(port), String.valueOf(controllerPort)));
+            final Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("broker.log").toFile())
                     .start();
