@@ -34,11 +34,11 @@ import dev.tally.schemas.Topics;
  * {@code groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(1 min)).count()} over the same raw topic
  * (key {@code source:event_id}), with exactly_once_v2, the same commit interval and as many stream
  * threads as Tally runs by default; and the peer, Tally's outputs glued by hand in the DSL
- * ({@link PeerTopology}), from the same config as Tally's run.
+ * ({@link PeerTopology}), from the same config as Tally's run; and Tally's writes alone ({@link WritesOnly}).
  */
 final class Apps {
 
-    enum Kind { TALLY, BASELINE, PEER }
+    enum Kind { TALLY, BASELINE, PEER, WRITES_ONLY }
 
     static final String BASELINE_STORE = "baseline-counts";
     /** System property: a directory where each child JVM writes a JFR recording (profile settings) of its whole run, and its log (instead of the work dir), kept after the run. */
@@ -116,8 +116,14 @@ final class Apps {
         if (kind == Kind.TALLY) {
             return new ProcessorApp(Rig.processorConfig(bootstrap, applicationId, shape, stateDir)).start();
         }
-        final KafkaStreams streams = kind == Kind.PEER ? peer(Rig.processorConfig(bootstrap, applicationId, shape, stateDir))
-                : new KafkaStreams(baselineTopology(), baselineProperties(bootstrap, applicationId, stateDir));
+        final KafkaStreams streams = switch (kind) {
+            case PEER -> peer(Rig.processorConfig(bootstrap, applicationId, shape, stateDir));
+            case WRITES_ONLY -> {
+                WritesOnly.createTopics(bootstrap);
+                yield new KafkaStreams(WritesOnly.topology(), WritesOnly.properties(bootstrap, applicationId, stateDir));
+            }
+            default -> new KafkaStreams(baselineTopology(), baselineProperties(bootstrap, applicationId, stateDir));
+        };
         streams.start();
         return () -> streams.close(Duration.ofSeconds(30));
     }

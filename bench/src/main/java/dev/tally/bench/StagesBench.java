@@ -15,7 +15,8 @@ import java.util.function.Supplier;
  * rung is compared with the mean of the two, so a drift of the machine during the run shows as the
  * gap between them instead of hiding in one rung's ratio.
  *
- * <p>The rungs: dedupe and {@code events.ordered} alone (no reorder delay, a counter that counts
+ * <p>Before the rungs, Tally's writes without Tally ({@link WritesOnly}): how fast any Kafka Streams application
+ * writing what Tally writes per event can go here. The rungs: dedupe and {@code events.ordered} alone (no reorder delay, a counter that counts
  * nothing); the reorder delay added; a counter with one window size and the total; the two more window
  * sizes of the processing benchmark (its topology); then that without {@code events.ordered}, and
  * with a second counter of another {@code group_by}.
@@ -55,6 +56,7 @@ final class StagesBench {
         broker.reset();
         final List<Measured> measured = new ArrayList<>();
         final Measured first;
+        final Measured writes;
         final Measured last;
         try (Drain drain = new Drain(broker.bootstrap(), mode.stable())) {
             try (RawProducer producer = new RawProducer(broker.bootstrap())) {
@@ -64,6 +66,8 @@ final class StagesBench {
             final Rig.Shape standard = Rig.Shape.standard(mode.reorderDelay());
             first = measure(drain, () -> ProcessingBench.runApp(work, broker, drain, Apps.Kind.BASELINE,
                     "bench-stages-baseline-first-" + n, standard, heap, timeoutSeconds, mode));
+            writes = measure(drain, () -> ProcessingBench.runApp(work, broker, drain, Apps.Kind.WRITES_ONLY,
+                    "bench-stages-writes-only-" + n, standard, heap, timeoutSeconds, mode));
             int r = 0;
             for (Rung rung : rungs(mode.reorderDelay())) {
                 final String app = "bench-stages-" + n + "-" + ++r;
@@ -116,6 +120,16 @@ final class StagesBench {
                     (double) first.bytes() / events, " B", "—");
         }
         section.put("rungs", rows);
+        section.put("writes_only_events_per_s", Report.round(writes.outcome().eventsPerSecond()));
+        section.put("writes_only_ratio", Report.round(writes.outcome().eventsPerSecond() / baseline));
+        section.put("writes_only_records_written_per_event", Report.round((double) writes.written() / events));
+        section.put("writes_only_bytes_written_per_event", Report.round((double) writes.bytes() / events));
+        report.compare("stages", "Tally's writes alone, no Tally code (WritesOnly: 5 records per event, one through a repartition"
+                + " topic): events/s", writes.outcome().eventsPerSecond(), baseline, "/s", "—");
+        report.compare("stages", "Tally's writes alone: records written to Kafka per event", (double) writes.written() / events,
+                (double) first.written() / events, "", "—");
+        report.compare("stages", "Tally's writes alone: bytes written to Kafka per event", (double) writes.bytes() / events,
+                (double) first.bytes() / events, " B", "—");
         report.section("stages", section);
         report.note("stages", "baseline events/s, first and last run (their mean is each rung's baseline)",
                 "—", Report.format(first.outcome().eventsPerSecond()) + " / " + Report.format(last.outcome().eventsPerSecond()),

@@ -52,7 +52,7 @@ class BenchSmokeTest {
         assertThat(json.at("/processing/peer/counted_every_event").asBoolean())
                 .as("the peer's totals sum to the distinct events (%s)", json.at("/processing/peer/events_counted")).isTrue();
         assertThat(json.at("/processing/tally_vs_peer").asDouble()).isPositive();
-        for (String variant : List.of("tally_unordered", "tally_two_counters")) {
+        for (String variant : List.of("tally_unordered", "tally_two_counters", ProcessingBench.TALLY_LAST)) {
             assertThat(json.at("/processing/" + variant + "/drained").asBoolean()).as(variant).isTrue();
             assertThat(json.at("/processing/" + variant + "/ratio").asDouble()).as(variant).isPositive();
         }
@@ -91,6 +91,9 @@ class BenchSmokeTest {
             assertThat(rung.at("/records_written_per_event").asDouble()).as(rung.at("/adds").asText()).isPositive();
         }
         assertThat(json.at("/stages/baseline_records_written_per_event").asDouble()).isPositive();
+        assertThat(json.at("/stages/writes_only_events_per_s").asDouble()).as("Tally's writes alone ran").isPositive();
+        assertThat(json.at("/stages/writes_only_records_written_per_event").asDouble())
+                .as("five records per event, the repartition topic's included").isGreaterThanOrEqualTo(5.0);
     }
 
     /** Runs {@code run} as {@code tally-bench <which> --smoke} would, with results and scratch space under the test's dir. */
