@@ -36,15 +36,18 @@ import dev.tally.schemas.Topics;
  * (the marks carry the idle wall-clock rule). An event already due when it arrives (later than the
  * delay) is released at once and never stored.
  *
- * <p>Owns the persistent key-value store {@link StoreNames#REORDER} (record cache on), which holds
+ * <p>Owns the persistent key-value store {@link StoreNames#REORDER} (no record cache), which holds
  * where the waiting events are, not the events: <em>chunks</em> of up to {@link #CHUNK} entries in
  * arrival order, each entry an event's time and its offset in the task's partition of
- * {@link Topics#RAW}; key a chunk number. The chunk being filled is put again with every event, which
- * the record cache turns into one changelog record per commit; a chunk is deleted once all its
- * events left. So the buffer costs its changelog about two small records per {@value #CHUNK} events,
- * and the envelopes are written once, to {@link Topics#ORDERED}. Key {@link #RELEASED} holds the
- * release time: every stored event at or before it has left, so a restart skips those in the chunks
- * it reloads. A sorted copy in memory, with the events themselves, answers "what is due"; when a task
+ * {@link Topics#RAW}; key a chunk number. A chunk is written when it is full, and the one being filled
+ * right before each commit ({@link CommitHook} {@link StoreNames#REORDER_COMMIT}); a chunk is deleted
+ * once all its events left. So the buffer costs its changelog about two small records per
+ * {@value #CHUNK} events and one per commit, and the envelopes are written once, to
+ * {@link Topics#ORDERED}. (Not the record cache: a thread's cache evicts from the store it was just
+ * put to whenever the put leaves it over its size, which a cache full of counter rows always is, and
+ * the chunk was written anew with almost every event.) Key {@link #RELEASED} holds the release time,
+ * written before each commit too: every stored event at or before it has left, so a restart skips
+ * those in the chunks it reloads. A sorted copy in memory, with the events themselves, answers "what is due"; when a task
  * starts with events waiting, it is rebuilt from the store and the waiting events are read back from
  * {@link Topics#RAW} by offset ({@link RawRecords}), and the release time then starts from the newest
  * buffered event's.
@@ -73,8 +76,11 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
     private long lastMark = Long.MIN_VALUE;
     private long released = Long.MIN_VALUE;
     private long openChunk;
-    private byte[] open = new byte[0];
+    private byte[] open = new byte[CHUNK * ENTRY];
     private int openEvents;
+    /** Whether the open chunk, or the release time, changed since it was last written. */
+    private boolean openChanged;
+    private boolean releasedChanged;
 
     /** @param raw reads waiting events back from {@link Topics#RAW} when a task starts, given the application's configuration */
     ReorderProcessor(final Duration delay, final Function<Map<String, Object>, RawRecords> raw) {
@@ -91,7 +97,8 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(stores.keyValue(StoreNames.REORDER, Serdes.Long(), Serdes.ByteArray()));
+                return Set.of(stores.uncachedKeyValue(StoreNames.REORDER, Serdes.Long(), Serdes.ByteArray()),
+                        CommitHook.builder(StoreNames.REORDER_COMMIT));
             }
         };
     }
@@ -100,6 +107,8 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
     public void init(final ProcessorContext<String, ReceivedEvent> context) {
         this.context = context;
         this.store = context.getStateStore(StoreNames.REORDER);
+        final CommitHook commit = context.getStateStore(StoreNames.REORDER_COMMIT);
+        commit.beforeCommit(this::writeDown);
         final byte[] releasedAt = store.get(RELEASED);
         released = releasedAt == null ? Long.MIN_VALUE : ByteBuffer.wrap(releasedAt).getLong();
         long lastChunk = -1;
@@ -168,21 +177,42 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
         release();
     }
 
-    /** Appends the event to the open chunk, and puts that chunk again (the record cache keeps the last put of a commit). */
+    /** Appends the event to the open chunk; a full chunk is written at once. */
     private void store(final Record<String, ReceivedEvent> record) {
         final RecordMetadata from = context.recordMetadata()
                 .filter(m -> Topics.RAW.name().equals(m.topic()))
                 .orElseThrow(() -> new IllegalStateException("the reorder buffer takes events as they are read from " + Topics.RAW.name()));
-        final int at = open.length;
-        open = Arrays.copyOf(open, at + ENTRY);
-        ByteBuffer.wrap(open, at, ENTRY).putLong(record.timestamp()).putLong(from.offset());
-        store.put(openChunk, open);
+        ByteBuffer.wrap(open, openEvents * ENTRY, ENTRY).putLong(record.timestamp()).putLong(from.offset());
+        openEvents++;
+        openChanged = true;
         wait(key(record), record.value(), openChunk);
-        if (++openEvents == CHUNK) {
-            openChunk++;
-            open = new byte[0];
-            openEvents = 0;
+        if (openEvents == CHUNK) {
+            writeOpenChunk();
+            openNextChunk();
         }
+    }
+
+    /** Right before each commit: the open chunk and the release time, if they changed since last written. */
+    void writeDown() {
+        if (openChanged) {
+            writeOpenChunk();
+        }
+        if (releasedChanged) {
+            store.put(RELEASED, ByteBuffer.allocate(Long.BYTES).putLong(released).array());
+            releasedChanged = false;
+        }
+    }
+
+    private void writeOpenChunk() {
+        store.put(openChunk, Arrays.copyOf(open, openEvents * ENTRY));
+        openChanged = false;
+    }
+
+    private void openNextChunk() {
+        openChunk++;
+        open = new byte[CHUNK * ENTRY];
+        openEvents = 0;
+        openChanged = false;
     }
 
     private void wait(final Bytes key, final ReceivedEvent event, final long chunk) {
@@ -206,7 +236,7 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
         }
         if (any && releaseUpTo > released) {
             released = releaseUpTo;
-            store.put(RELEASED, ByteBuffer.allocate(Long.BYTES).putLong(released).array());
+            releasedChanged = true;
         }
     }
 
@@ -219,9 +249,7 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
         waitingIn.remove(chunk);
         store.put(chunk, null);
         if (chunk == openChunk) {
-            openChunk++;
-            open = new byte[0];
-            openEvents = 0;
+            openNextChunk();
         }
     }
 

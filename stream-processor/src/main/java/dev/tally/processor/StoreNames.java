@@ -10,8 +10,11 @@ public final class StoreNames {
     /** Event ids seen within the dedupe horizon: key {@code source:event_id}, value receive time. */
     public static final String DEDUPE = "dedupe";
 
-    /** Events waiting to be released to {@code events.ordered}: key (event time, receive time, id), value envelope. */
+    /** Where the events waiting for {@code events.ordered} are: key a chunk number, value event times and raw offsets. */
     public static final String REORDER = "reorder";
+
+    /** Not a store: the reorder buffer's hook right before each commit ({@link CommitHook}). */
+    static final String REORDER_COMMIT = "reorder-commit";
 
     private StoreNames() {
     }

@@ -46,8 +46,9 @@ class ReorderProcessorTest {
         raw.feed(first, record("b", T0 + 200));
         raw.feed(first, record("a", T0 + 100));
         assertThat(events(before)).as("both wait out the reorder delay").isEmpty();
+        commit(before);
 
-        // The process dies; a new instance of the stage starts on the same (restored) store. No new event
+        // The process dies after the commit; a new instance of the stage starts on the same (restored) store. No new event
         // arrives: the partition's watermark follows the wall clock and its marks release the buffer.
         final MockProcessorContext<String, ReceivedEvent> after = context(store, T0 + 1_000);
         final ReorderProcessor second = start(after);
@@ -72,6 +73,7 @@ class ReorderProcessorTest {
         raw.feed(first, record("late", T0));
 
         assertThat(events(before)).extracting(r -> r.value().envelope().eventId()).containsExactly("late");
+        commit(before);
         assertThat(chunks(store)).as("only the event still waiting is stored: its event time and raw offset, not the event")
                 .singleElement().isEqualTo(ByteBuffer.allocate(16).putLong(T0 + 10_000).putLong(0).array());
 
@@ -91,6 +93,7 @@ class ReorderProcessorTest {
         raw.feed(first, record("c", T0 + 300));
         first.process(mark(T0 + 150));
         assertThat(events(before)).extracting(r -> r.value().envelope().eventId()).containsExactly("a");
+        commit(before);
         assertThat(chunks(store)).as("one chunk holds all three, a among them").hasSize(1);
 
         final MockProcessorContext<String, ReceivedEvent> after = context(store, T0 + 1_000);
@@ -108,11 +111,40 @@ class ReorderProcessorTest {
         for (int i = 0; i < events; i++) {
             raw.feed(stage, record("e" + i, T0 + (i * 7919L) % 1000));   // shuffled within a second
         }
-        assertThat(chunks(store)).hasSize(4);
+        assertThat(chunks(store)).as("each full chunk written at once").hasSize(3);
+        commit(context);
+        assertThat(chunks(store)).as("and the one being filled before the commit").hasSize(4);
         assertThat(raw.reads).as("nothing read back while the task runs").isZero();
         stage.process(mark(T0 + 10_000));
         assertThat(events(context)).extracting(Record::timestamp).hasSize(events).isSorted();
         assertThat(chunks(store)).isEmpty();
+    }
+
+    @Test
+    void shouldWriteTheChunkBeingFilledOnceBeforeEachCommitNotWithEveryEvent() {
+        final KeyValueStore<Long, byte[]> store = store();
+        final MockProcessorContext<String, ReceivedEvent> context = context(store, T0);
+        final ReorderProcessor stage = start(context);
+        for (int i = 0; i < 5; i++) {
+            raw.feed(stage, record("e" + i, T0 + i));
+        }
+        assertThat(chunks(store)).as("nothing written while the chunk fills").isEmpty();
+        commit(context);
+        assertThat(chunks(store)).as("five entries of 16 bytes").singleElement().extracting(chunk -> chunk.length).isEqualTo(80);
+        for (int i = 5; i < 8; i++) {
+            raw.feed(stage, record("e" + i, T0 + i));
+        }
+        assertThat(chunks(store)).singleElement().extracting(chunk -> chunk.length).isEqualTo(80);
+        commit(context);
+        assertThat(chunks(store)).singleElement().extracting(chunk -> chunk.length).isEqualTo(128);
+        commit(context);
+        assertThat(chunks(store)).singleElement().extracting(chunk -> chunk.length).isEqualTo(128);
+    }
+
+    /** What Kafka Streams does right before the task's commit: the hook writes the buffer down. */
+    private static void commit(final MockProcessorContext<String, ReceivedEvent> context) {
+        final CommitHook hook = context.getStateStore(StoreNames.REORDER_COMMIT);
+        hook.flushCache();
     }
 
     /** The stored chunks (the release time left out). */
@@ -135,6 +167,7 @@ class ReorderProcessorTest {
         final ReorderProcessor first = start(before);
         raw.feed(first, record("a", T0 + 100));
         raw.feed(first, record("b", T0 + 200));
+        commit(before);
         raw.deleted.add(0L);   // a's record fell out of the topic's retention while the processor was down
 
         final MockProcessorContext<String, ReceivedEvent> after = context(store, T0 + 1_000);
@@ -197,6 +230,9 @@ class ReorderProcessorTest {
         context.setCurrentSystemTimeMs(wallNow);
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
+        final CommitHook hook = CommitHook.builder(StoreNames.REORDER_COMMIT).build();
+        hook.init(context.getStateStoreContext(), hook);
+        context.addStateStore(hook);
         return context;
     }
 

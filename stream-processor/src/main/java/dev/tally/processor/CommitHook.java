@@ -1,0 +1,100 @@
+package dev.tally.processor;
+
+import java.util.Map;
+
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.internals.CacheFlushListener;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
+
+/**
+ * A store that holds nothing and runs its callback right before each commit of its task, within the
+ * commit's transaction: for a processor that writes its state down once per commit instead of with
+ * every record, without the record cache.
+ *
+ * <p>Kafka Streams has no public pre-commit hook; this uses the one its record caches get: before a
+ * task commits, its state manager flushes every store that is a {@link CachedStateStore} (Kafka
+ * internals), then the record collector, then the transaction. What a callback writes to a logged,
+ * uncached store there is sent to the changelog at once, so it lands in that transaction. Should a
+ * Kafka upgrade stop calling it, what waits in the reorder buffer at a crash would be missing from
+ * {@code events.ordered}: {@code ProcessorCrashIT} fails then.
+ */
+final class CommitHook extends UnloggedStore implements CachedStateStore<Object, Object> {
+
+    private static final Runnable NOTHING = () -> {
+    };
+
+    private Runnable beforeCommit = NOTHING;
+
+    private CommitHook(final String name) {
+        super(name);
+    }
+
+    static StoreBuilder<CommitHook> builder(final String name) {
+        return new StoreBuilder<>() {
+            @Override
+            public StoreBuilder<CommitHook> withCachingEnabled() {
+                return this;
+            }
+
+            @Override
+            public StoreBuilder<CommitHook> withCachingDisabled() {
+                return this;
+            }
+
+            @Override
+            public StoreBuilder<CommitHook> withLoggingEnabled(final Map<String, String> config) {
+                return this;
+            }
+
+            @Override
+            public StoreBuilder<CommitHook> withLoggingDisabled() {
+                return this;
+            }
+
+            @Override
+            public CommitHook build() {
+                return new CommitHook(name);
+            }
+
+            @Override
+            public Map<String, String> logConfig() {
+                return Map.of();
+            }
+
+            @Override
+            public boolean loggingEnabled() {
+                return false;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+        };
+    }
+
+    /** Runs {@code callback} before every commit of the task, on its stream thread, instead of the one set before. */
+    void beforeCommit(final Runnable callback) {
+        beforeCommit = callback;
+    }
+
+    @Override
+    public void flushCache() {
+        beforeCommit.run();
+    }
+
+    @Override
+    public void close() {
+        beforeCommit = NOTHING;
+        super.close();
+    }
+
+    @Override
+    public boolean setFlushListener(final CacheFlushListener<Object, Object> listener, final boolean sendOldValues) {
+        return false;
+    }
+
+    @Override
+    public void clearCache() {
+    }
+}
