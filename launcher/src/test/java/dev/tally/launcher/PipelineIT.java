@@ -164,7 +164,7 @@ class PipelineIT {
             awaitTotal(query, "by_type", "shop|order.burst", BURST);
             final List<KeyCounts> burst = updatesUntil("by_type|shop|order.burst", BURST);
             assertThat(burst).extracting(KeyCounts::total).isSorted().doesNotHaveDuplicates().endsWith((long) BURST);
-            assertThat(burst).as("one record per commit, not per event").hasSizeLessThan(BURST);
+            assertThat(burst).as("one record per commit, not per event, without a record cache").hasSizeLessThanOrEqualTo(BURST / 10);
             assertThat(burst.get(burst.size() - 1).windows()).containsExactly(
                     new KeyCounts.Window("1m", T0, T0.plusSeconds(60), BURST), new KeyCounts.Window("1h", HOUR, HOUR.plusSeconds(3600), BURST));
         }
@@ -240,6 +240,8 @@ class PipelineIT {
         final Map<String, String> env = new HashMap<>(ENV);
         env.put("TALLY_GATEWAY_PORT", "0");
         env.put("TALLY_QUERY_PORT", "0");
+        // No record cache: the counting stage's coalescing must not rest on it (a full cache wrote hot keys per event).
+        env.put("KAFKA_STATESTORE_CACHE_MAX_BYTES", "0");
         return env;
     }
 

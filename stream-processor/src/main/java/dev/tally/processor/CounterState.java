@@ -123,10 +123,11 @@ public final class CounterState {
         if (held != null) {
             return held.stream().map(r -> new KeyCount(r.key(), r.count())).toList();
         }
-        final List<OpenWindows.Ranked> scanned = new ArrayList<>();
+        // By key: a closed window moved to the history is also in its row's stored copy until the next commit writes the row.
+        final Map<String, Long> counts = new HashMap<>();
         final ReadOnlyWindowStore<String, Long> history = at.get(StoreNames.history(counter, size), QueryableStoreTypes.windowStore());
         try (KeyValueIterator<Windowed<String>, Long> it = history.fetchAll(start, start)) {
-            it.forEachRemaining(e -> scanned.add(new OpenWindows.Ranked(e.key.key(), e.value)));
+            it.forEachRemaining(e -> counts.put(e.key.key(), e.value));
         }
         final ReadOnlyKeyValueStore<String, KeyRow> rows = at.get(StoreNames.rows(stage(counter)), QueryableStoreTypes.keyValueStore());
         try (KeyValueIterator<String, KeyRow> it = rows.all()) {
@@ -136,10 +137,12 @@ public final class CounterState {
                 final KeyRow.Windows w = section == null ? null : section.find(size.toMillis());
                 final int k = w == null ? -1 : w.find(start.toEpochMilli());
                 if (k >= 0) {
-                    scanned.add(new OpenWindows.Ranked(e.key, w.counts[k]));
+                    counts.put(e.key, w.counts[k]);
                 }
             }
         }
+        final List<OpenWindows.Ranked> scanned = new ArrayList<>(counts.size());
+        counts.forEach((key, count) -> scanned.add(new OpenWindows.Ranked(key, count)));
         scanned.sort(OpenWindows.RANKING);
         return scanned.subList(0, Math.min(n, scanned.size())).stream().map(r -> new KeyCount(r.key(), r.count())).toList();
     }

@@ -13,11 +13,13 @@ import java.util.Set;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
-import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.ProcessingContext;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorNode;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -39,9 +41,10 @@ import dev.tally.schemas.Topics;
  * <p>Reads records keyed by group key with {@link CountEvent} values, timestamped with the event
  * time, and the watermark's progress marks. An event adds its delta to its key's total and, for each
  * window size, to its window — unless that window has closed (end + grace at or before the stage's
- * time): then it is emitted to {@link Topics#LATE} instead. Each counted event emits the key's
- * counters' {@link KeyCounts} (coalesced downstream to the latest per key and commit), and an {@link Alert} to
- * {@link Topics#ALERTS} when a window's count first reaches a threshold. When the stage's time passes
+ * time): then it is emitted to {@link Topics#LATE} instead. A counted event emits an {@link Alert} to
+ * {@link Topics#ALERTS} when a window's count first reaches a threshold; each key's counters'
+ * latest {@link KeyCounts} go to {@link Topics#COUNT_UPDATES} once per commit in which the key
+ * changed, right before the commit ({@link CommitHook}), with the windows still open then. When the stage's time passes
  * a window's close, its count is emitted once to {@link Topics#COUNT_FINAL}.
  *
  * <p>The stage's time is the slowest upstream partition's watermark: per partition of
@@ -53,19 +56,26 @@ import dev.tally.schemas.Topics;
  * persisted with every window that closes: a restart may take it back to the last window close,
  * never further, so a window whose final was emitted never reopens.
  *
- * <p>A value processor: everything it emits keeps the input's key (the group key, or a mark's), and
- * {@link Emitted#key()} carries the key each record gets on its topic; so the coalescing table
- * downstream needs no repartition topic of its own.
+ * <p>Everything it emits is keyed as on its topic ({@link Emitted#key()}) and goes to one sink.
  *
- * <p>Owns the stores of {@link CounterState}: the rows ({@link KeyRow}, one per key, record cache
- * on), the clock (the stage's time and each upstream partition's last mark), each counter's and
+ * <p>Coalescing is its own, not the record cache's: a thread's cache evicts from the store it was just
+ * put to whenever that put leaves it over its size, so with one stage's many keys filling it, another
+ * stage's few hot keys were written with almost every event. Here a key counted many times within a
+ * commit interval costs one row changelog record and one update per counter, whatever shares the thread.
+ *
+ * <p>Owns the stores of {@link CounterState}: the rows ({@link KeyRow}, one per key, no record cache;
+ * a changed row is kept here and written right before the commit, so queries see it from then on), the clock (the stage's time and each upstream partition's last mark), each counter's and
  * size's history of closed windows moved out of the rows, and {@link OpenWindows} (in memory).
  */
-public final class CountingProcessor implements FixedKeyProcessor<String, CountEvent, Emitted> {
+public final class CountingProcessor implements Processor<String, CountEvent, String, Emitted> {
 
     /** Where the stage's records go: forwarded in the topology, collected in tests. */
     interface Out {
         void emit(Emitted emitted, long timestamp);
+    }
+
+    /** A row changed since the last commit, and the time of the newest event that changed it. */
+    private record Changed(KeyRow row, long eventTime) {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(CountingProcessor.class);
@@ -83,8 +93,9 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
     private boolean warnedPartitions;
     private int loggedLate;
     private Out out;
-    private FixedKeyRecord<String, CountEvent> current;
     private KeyValueStore<String, KeyRow> rows;
+    /** The rows changed since the last commit, by key: written to {@link #rows} and emitted right before the next one. */
+    private final Map<String, Changed> changed = new HashMap<>();
     private KeyValueStore<String, Long> clock;
     private OpenWindows open;
     private final Map<String, Map<Long, WindowStore<String, Long>>> history = new HashMap<>();
@@ -100,19 +111,20 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
     }
 
     /** @param upstreamPartitions the partitions of {@code webhooks.raw}: the stage's time waits for each of them */
-    public static FixedKeyProcessorSupplier<String, CountEvent, Emitted> supplier(final CountingStage stage, final Duration reorderDelay,
-                                                                                  final Duration queryHistory,
-                                                                                  final int upstreamPartitions, final StoreKind kind) {
-        return new FixedKeyProcessorSupplier<>() {
+    public static ProcessorSupplier<String, CountEvent, String, Emitted> supplier(final CountingStage stage, final Duration reorderDelay,
+                                                                                 final Duration queryHistory,
+                                                                                 final int upstreamPartitions, final StoreKind kind) {
+        return new ProcessorSupplier<>() {
             @Override
-            public FixedKeyProcessor<String, CountEvent, Emitted> get() {
+            public Processor<String, CountEvent, String, Emitted> get() {
                 return new CountingProcessor(stage, reorderDelay, queryHistory, upstreamPartitions);
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
                 final Set<StoreBuilder<?>> stores = new HashSet<>();
-                stores.add(kind.keyValue(StoreNames.rows(stage), Serdes.String(), KeyRow.SERDE));
+                stores.add(kind.uncachedKeyValue(StoreNames.rows(stage), Serdes.String(), KeyRow.SERDE));
+                stores.add(CommitHook.builder(StoreNames.commit(stage)));
                 stores.add(kind.keyValue(StoreNames.clock(stage), Serdes.String(), Serdes.Long()));
                 stores.add(OpenWindows.builder(StoreNames.open(stage)));
                 for (Counter counter : stage.counters()) {
@@ -126,14 +138,29 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
     }
 
     @Override
-    public void init(final FixedKeyProcessorContext<String, Emitted> context) {
-        init(context, (emitted, timestamp) -> context.forward(current.withValue(emitted).withTimestamp(timestamp)));
+    public void init(final ProcessorContext<String, Emitted> context) {
+        // The updates leave from the commit hook, outside process(), when another node of the task is the current one,
+        // whose children a plain forward would go to: this node is made current for each forward (as Kafka Streams'
+        // own tables do when their caches flush).
+        final InternalProcessorContext<?, ?> internal = (InternalProcessorContext<?, ?>) context;
+        final ProcessorNode<?, ?, ?, ?> self = internal.currentNode();
+        init(context, (emitted, timestamp) -> {
+            final ProcessorNode<?, ?, ?, ?> at = internal.currentNode();
+            internal.setCurrentNode(self);
+            try {
+                context.forward(new Record<>(emitted.key(), emitted, timestamp));
+            } finally {
+                internal.setCurrentNode(at);
+            }
+        });
     }
 
     /** Opens the stores of {@code context}; records go to {@code out}. */
     void init(final ProcessingContext context, final Out out) {
         this.out = out;
         rows = context.getStateStore(StoreNames.rows(stage));
+        final CommitHook commit = context.getStateStore(StoreNames.commit(stage));
+        commit.beforeCommit(this::writeDown);
         clock = context.getStateStore(StoreNames.clock(stage));
         open = context.getStateStore(StoreNames.open(stage));
         for (Counter counter : stage.counters()) {
@@ -180,8 +207,7 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
     }
 
     @Override
-    public void process(final FixedKeyRecord<String, CountEvent> record) {
-        current = record;
+    public void process(final Record<String, CountEvent> record) {
         process(record.key(), record.value(), record.timestamp());
     }
 
@@ -198,8 +224,7 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
         advance(event.upstream(), eventTime - delay);
 
         freshness.record(Math.max(0, context.currentSystemTimeMs() - eventTime));
-        final KeyRow stored = rows.get(key);
-        final KeyRow row = stored == null ? new KeyRow() : stored;
+        final KeyRow row = row(key);
         for (CountEvent.Counted counted : event.counts()) {
             final Counter counter = stage.counter(counted.counter());
             if (counter == null) {
@@ -216,16 +241,31 @@ public final class CountingProcessor implements FixedKeyProcessor<String, CountE
             }
         }
         tidy(key, row);
-        rows.put(key, row);
-        // Every counter of the row, not only those this event changed: only the latest of a key's records in a
-        // commit is written, and it must hold whatever changed earlier in the commit too.
-        final List<KeyCounts> latest = new ArrayList<>(row.sections.size());
-        for (KeyRow.Section section : row.sections) {
-            final Counter counter = stage.counter(section.counter);
-            latest.add(new KeyCounts(counter.name(), key, section.total, openWindows(counter, section)));
-        }
-        out.emit(new Emitted(Topics.COUNT_UPDATES.name(), key, latest), eventTime);
+        changed.put(key, new Changed(row, eventTime));
         closeWindows();
+    }
+
+    /** The key's row: as changed since the last commit, else as stored, else a new one. */
+    private KeyRow row(final String key) {
+        final Changed pending = changed.get(key);
+        if (pending != null) {
+            return pending.row();
+        }
+        final KeyRow stored = rows.get(key);
+        return stored == null ? new KeyRow() : stored;
+    }
+
+    /** Right before each commit: each row changed since the last one, written, and its counters' latest counts. */
+    void writeDown() {
+        changed.forEach((key, c) -> {
+            rows.put(key, c.row());
+            for (KeyRow.Section section : c.row().sections) {
+                final Counter counter = stage.counter(section.counter);
+                final KeyCounts counts = new KeyCounts(counter.name(), key, section.total, openWindows(counter, section));
+                out.emit(new Emitted(Topics.COUNT_UPDATES.name(), counts.topicKey(), counts), c.eventTime());
+            }
+        });
+        changed.clear();
     }
 
     /**

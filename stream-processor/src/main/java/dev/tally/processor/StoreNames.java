@@ -24,6 +24,11 @@ public final class StoreNames {
         return "rows." + stage.name();
     }
 
+    /** Not a store: a counting stage's hook right before each commit ({@link CommitHook}). */
+    static String commit(final CountingStage stage) {
+        return "commit." + stage.name();
+    }
+
     /** A counting stage's time and each upstream partition's last progress mark. */
     static String clock(final CountingStage stage) {
         return "clock." + stage.name();

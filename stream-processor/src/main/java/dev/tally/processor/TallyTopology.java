@@ -4,13 +4,10 @@ import java.time.Duration;
 import java.util.Comparator;
 
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -24,7 +21,7 @@ import dev.tally.schemas.Topics;
  * <pre>
  *  webhooks.raw ─────► future guard ─► dedupe ─► watermark ─┬─► reorder ─► events.ordered            (processor.ordered_output)
  *  (source:event_id,     │                                  │
- *   Envelope, timestamp  └─► events.late                    ├─► [stage A] key by group-by ─► repartition ─► count ─┬─► latest per key ─► counts.updates
+ *   Envelope, timestamp  └─► events.late                    ├─► [stage A] key by group-by ─► repartition ─► count ─┬─► counts.updates (before each commit)
  *   = event time)            (too far ahead)                │                                                      ├─► counts.final
  *                                                           │                                                      ├─► events.late
  *                                                           │                                                      └─► alerts
@@ -48,9 +45,8 @@ import dev.tally.schemas.Topics;
  *       the events its counters count, keyed by the group-by values ({@link CountEvent}, repartition
  *       topic {@code <app>-<stage>-by-key-repartition}), and sends the progress marks to every partition
  *       of it; then {@link CountingProcessor} counts on arrival and closes windows by the slowest
- *       partition's watermark. Its counts per key go through a table whose record cache keeps the
- *       latest per group key until the commit ({@link DiscardingStore} below it keeps nothing), so
- *       {@link Topics#COUNT_UPDATES} gets one record per changed key, counter and commit.</li>
+ *       partition's watermark, and right before each commit writes one {@link Topics#COUNT_UPDATES}
+ *       record per changed key and counter.</li>
  * </ul>
  */
 public final class TallyTopology {
@@ -96,21 +92,9 @@ public final class TallyTopology {
             events.process(() -> new KeyByGroup(stage), Named.as(name + "-key"))
                     .repartition(Repartitioned.with(Serdes.String(), CountEvent.SERDE)
                             .withStreamPartitioner(KeyByGroup.PARTITIONER).withName(stage.repartitionName()))
-                    .processValues(CountingProcessor.supplier(stage, config.reorderDelay(), config.queryHistory(), upstreamPartitions,
+                    .process(CountingProcessor.supplier(stage, config.reorderDelay(), config.queryHistory(), upstreamPartitions,
                             config.stateStores()), Named.as(name + "-count"))
-                    .split(Named.as(name + "-"))
-                    .branch((groupKey, emitted) -> emitted.isUpdate(), Branched.withConsumer(updates -> updates
-                            .mapValues(Emitted::bundle, Named.as(name + "-bundle"))
-                            .toTable(Named.as(name + "-latest"), Materialized.<String, byte[]>as(DiscardingStore.supplier(name + "-latest"))
-                                    .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray())
-                                    .withCachingEnabled().withLoggingDisabled())
-                            .toStream(Named.as(name + "-latest-out"))
-                            .flatMap((groupKey, bundle) -> Emitted.unbundle(bundle), Named.as(name + "-unbundle"))
-                            .to(Topics.COUNT_UPDATES.name(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName(name + "-updates-out")),
-                            "updates"))
-                    .defaultBranch(Branched.withConsumer(rest -> rest
-                            .map((groupKey, emitted) -> KeyValue.pair(emitted.key(), emitted), Named.as(name + "-keyed"))
-                            .to(Emitted.TOPIC, Produced.with(Serdes.String(), Emitted.SERDE).withName(name + "-out")), "rest"));
+                    .to(Emitted.TOPIC, Produced.with(Serdes.String(), Emitted.SERDE).withName(name + "-out"));
         }
         return builder.build();
     }

@@ -117,8 +117,16 @@ class CountingProcessorTest {
         collectFinals(context);
 
         assertThat(finals).extracting(f -> f.windowStart().toEpochMilli() - T0, CountUpdate::count).containsExactly(tuple(0L, 2L));
-        assertThat(emitted(context, Topics.COUNT_UPDATES)).last().isEqualTo(List.of(new KeyCounts("c", "shop", 4,
-                List.of(new KeyCounts.Window("1m", Instant.ofEpochMilli(T0 + 60_000), Instant.ofEpochMilli(T0 + 120_000), 2)))));
+        assertThat(emitted(context, Topics.COUNT_UPDATES)).as("the latest counts leave right before the commit").isEmpty();
+        commit();
+        assertThat(emitted(context, Topics.COUNT_UPDATES)).as("one record per changed key and counter, with the windows open at the commit")
+                .containsExactly(new KeyCounts("c", "shop", 4,
+                        List.of(new KeyCounts.Window("1m", Instant.ofEpochMilli(T0 + 60_000), Instant.ofEpochMilli(T0 + 120_000), 2))));
+        send(counting, event("e", 0, T0 + 66_000));
+        commit();
+        commit();
+        assertThat(emitted(context, Topics.COUNT_UPDATES)).as("a commit with nothing changed writes nothing").hasSize(2)
+                .last().extracting(u -> ((KeyCounts) u).total()).isEqualTo(5L);
     }
 
     @Test
@@ -132,6 +140,7 @@ class CountingProcessorTest {
             }
         }
 
+        commit();
         @SuppressWarnings("unchecked")
         final KeyRow row = ((org.apache.kafka.streams.state.KeyValueStore<String, KeyRow>) stores.get(StoreNames.rows(stage))).get("shop");
         assertThat(row.find("c").find(60_000).n).as("the row keeps a bounded number of closed windows")
@@ -156,7 +165,16 @@ class CountingProcessorTest {
         return counting;
     }
 
+    /** What Kafka Streams does right before a commit: the stage writes its changed rows down. */
+    private void commit() {
+        ((CommitHook) stores.get(StoreNames.commit(stage))).flushCache();
+    }
+
+    /** Starts the stage; on stores of an earlier start, after that one's last commit (a clean restart). */
     private Run start(final int upstreamPartitions) {
+        if (!stores.isEmpty()) {
+            commit();
+        }
         if (stores.isEmpty()) {
             for (StoreBuilder<?> builder : CountingProcessor.supplier(stage, Duration.ZERO, Duration.ofDays(1), upstreamPartitions,
                     StoreKind.MEMORY).stores()) {
