@@ -14,9 +14,11 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * <p>Kafka Streams has no public pre-commit hook; this uses the one its record caches get: before a
  * task commits, its state manager flushes every store that is a {@link CachedStateStore} (Kafka
  * internals), then the record collector, then the transaction. What a callback writes to a logged,
- * uncached store there is sent to the changelog at once, so it lands in that transaction. Should a
- * Kafka upgrade stop calling it, what waits in the reorder buffer at a crash would be missing from
- * {@code events.ordered}: {@code ProcessorCrashIT} fails then.
+ * uncached store there is sent to the changelog at once, and what it forwards to a sink is sent then
+ * too, so both land in that transaction (Kafka Streams' own tables emit from their cache flush the same
+ * way). Should a Kafka upgrade stop calling it, rows and {@code counts.updates} would not be written
+ * and the reorder buffer's open chunk would be lost at a crash: nearly every integration test fails
+ * then, {@code ProcessorCrashIT} among them.
  */
 final class CommitHook extends UnloggedStore implements CachedStateStore<Object, Object> {
 
