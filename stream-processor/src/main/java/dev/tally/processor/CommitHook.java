@@ -1,7 +1,5 @@
 package dev.tally.processor;
 
-import java.util.Map;
-
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
@@ -32,47 +30,7 @@ final class CommitHook extends UnloggedStore implements CachedStateStore<Object,
     }
 
     static StoreBuilder<CommitHook> builder(final String name) {
-        return new StoreBuilder<>() {
-            @Override
-            public StoreBuilder<CommitHook> withCachingEnabled() {
-                return this;
-            }
-
-            @Override
-            public StoreBuilder<CommitHook> withCachingDisabled() {
-                return this;
-            }
-
-            @Override
-            public StoreBuilder<CommitHook> withLoggingEnabled(final Map<String, String> config) {
-                return this;
-            }
-
-            @Override
-            public StoreBuilder<CommitHook> withLoggingDisabled() {
-                return this;
-            }
-
-            @Override
-            public CommitHook build() {
-                return new CommitHook(name);
-            }
-
-            @Override
-            public Map<String, String> logConfig() {
-                return Map.of();
-            }
-
-            @Override
-            public boolean loggingEnabled() {
-                return false;
-            }
-
-            @Override
-            public String name() {
-                return name;
-            }
-        };
+        return UnloggedStore.builder(name, CommitHook::new);
     }
 
     /** Runs {@code callback} before every commit of the task, on its stream thread, instead of the one set before. */

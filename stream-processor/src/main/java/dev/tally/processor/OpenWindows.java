@@ -121,47 +121,7 @@ public final class OpenWindows extends UnloggedStore implements TopKeys {
 
     /** The store's builder, for a processor's {@code stores()}: never cached, never logged. */
     static StoreBuilder<OpenWindows> builder(final String name) {
-        return new StoreBuilder<>() {
-            @Override
-            public StoreBuilder<OpenWindows> withCachingEnabled() {
-                return this;
-            }
-
-            @Override
-            public StoreBuilder<OpenWindows> withCachingDisabled() {
-                return this;
-            }
-
-            @Override
-            public StoreBuilder<OpenWindows> withLoggingEnabled(final Map<String, String> config) {
-                throw new UnsupportedOperationException("the open windows are rebuilt from the rows store, never logged");
-            }
-
-            @Override
-            public StoreBuilder<OpenWindows> withLoggingDisabled() {
-                return this;
-            }
-
-            @Override
-            public OpenWindows build() {
-                return new OpenWindows(name);
-            }
-
-            @Override
-            public Map<String, String> logConfig() {
-                return Map.of();
-            }
-
-            @Override
-            public boolean loggingEnabled() {
-                return false;
-            }
-
-            @Override
-            public String name() {
-                return name;
-            }
-        };
+        return UnloggedStore.builder(name, OpenWindows::new);
     }
 
     /** Sets {@code key}'s count in {@code window}, which closes at {@code closeAt}. */
