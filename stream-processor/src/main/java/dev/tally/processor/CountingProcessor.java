@@ -157,6 +157,9 @@ public final class CountingProcessor implements Processor<String, CountEvent, St
 
     /** Opens the stores of {@code context}; records go to {@code out}. */
     void init(final ProcessingContext context, final Out out) {
+        // Kafka Streams initialises the same instance again when it revives a task after an aborted transaction:
+        // what changed since the last commit was rolled back with it.
+        changed.clear();
         this.out = out;
         rows = context.getStateStore(StoreNames.rows(stage));
         final CommitHook commit = context.getStateStore(StoreNames.commit(stage));

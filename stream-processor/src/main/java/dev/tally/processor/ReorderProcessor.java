@@ -105,6 +105,16 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
 
     @Override
     public void init(final ProcessorContext<String, ReceivedEvent> context) {
+        // Kafka Streams initialises the same instance again when it revives a task after an aborted transaction:
+        // everything in memory is rebuilt from the store, as at a first start.
+        pending.clear();
+        waitingIn.clear();
+        newestEvent = Long.MIN_VALUE;
+        lastMark = Long.MIN_VALUE;
+        open = new byte[CHUNK * ENTRY];
+        openEvents = 0;
+        openChanged = false;
+        releasedChanged = false;
         this.context = context;
         this.store = context.getStateStore(StoreNames.REORDER);
         final CommitHook commit = context.getStateStore(StoreNames.REORDER_COMMIT);

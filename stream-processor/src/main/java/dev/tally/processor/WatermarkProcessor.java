@@ -29,14 +29,15 @@ public final class WatermarkProcessor implements Processor<String, ReceivedEvent
     private static final Logger LOG = LoggerFactory.getLogger(WatermarkProcessor.class);
 
     private final Duration delay;
-    private final IdleClock clock;
+    private final Duration idleAdvance;
+    private IdleClock clock;
     private final InputBacklog backlog;
     private ProcessorContext<String, ReceivedEvent> context;
     private long lastMark = Long.MIN_VALUE;
 
     WatermarkProcessor(final Duration delay, final Duration idleAdvance, final InputBacklog backlog) {
         this.delay = delay;
-        this.clock = new IdleClock(idleAdvance);
+        this.idleAdvance = idleAdvance;
         this.backlog = backlog;
     }
 
@@ -47,6 +48,10 @@ public final class WatermarkProcessor implements Processor<String, ReceivedEvent
 
     @Override
     public void init(final ProcessorContext<String, ReceivedEvent> context) {
+        // Anew also when Kafka Streams initialises this instance again to revive a task after an aborted transaction:
+        // the events it had seen since the last commit are processed again.
+        this.clock = new IdleClock(idleAdvance);
+        this.lastMark = Long.MIN_VALUE;
         this.context = context;
         context.schedule(IdleClock.TICK, PunctuationType.WALL_CLOCK_TIME, wallNow -> {
             final int partition = context.taskId().partition();

@@ -65,6 +65,22 @@ class CountingProcessorTest {
     }
 
     @Test
+    void shouldForgetWhatItCountedSinceTheLastCommitWhenInitialisedAgainAfterAnAbortedTransaction() {
+        final Run context = start(1);
+        final CountingProcessor counting = initialised(context, Duration.ZERO, 1);
+        send(counting, event("e1", 0, T0 + 10_000));
+        commit();
+        send(counting, event("e2", 0, T0 + 20_000));   // its transaction is aborted: not committed
+
+        // Kafka Streams revives the task on the same instance, stores as of the last commit, and sends e2 again.
+        final Run revived = revive(1);
+        counting.init(revived.context(), (emitted, timestamp) -> revived.emitted().add(emitted));
+        send(counting, event("e2", 0, T0 + 20_000));
+        commit();
+        assertThat(emitted(revived, Topics.COUNT_UPDATES)).extracting(u -> ((KeyCounts) u).total()).containsExactly(2L);
+    }
+
+    @Test
     void shouldCountAnEventFromTheSlowestPartitionThatTheFastestHasLongPassed() {
         final Run context = start(2);
         final CountingProcessor counting = initialised(context, Duration.ZERO, 2);
@@ -175,6 +191,11 @@ class CountingProcessorTest {
         if (!stores.isEmpty()) {
             commit();
         }
+        return revive(upstreamPartitions);
+    }
+
+    /** Starts the stage on the stores as they are: as of the last commit, after an aborted transaction. */
+    private Run revive(final int upstreamPartitions) {
         if (stores.isEmpty()) {
             for (StoreBuilder<?> builder : CountingProcessor.supplier(stage, Duration.ZERO, Duration.ofDays(1), upstreamPartitions,
                     StoreKind.MEMORY).stores()) {

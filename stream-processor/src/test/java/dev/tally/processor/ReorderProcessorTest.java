@@ -103,6 +103,27 @@ class ReorderProcessorTest {
     }
 
     @Test
+    void shouldHoldOnlyWhatWasCommittedWhenInitialisedAgainAfterAnAbortedTransaction() {
+        final KeyValueStore<Long, byte[]> store = store();
+        final MockProcessorContext<String, ReceivedEvent> before = context(store, T0);
+        final ReorderProcessor stage = start(before);
+        raw.feed(stage, record("a", T0 + 100));
+        commit(before);
+        raw.feed(stage, record("b", T0 + 10_000));   // its transaction is aborted: b had not happened
+
+        // Kafka Streams revives the task on the same instance, with the store as of the last commit.
+        final MockProcessorContext<String, ReceivedEvent> after = context(store, T0 + 1_000);
+        stage.init(after);
+        raw.contexts.put(stage, after);
+        raw.feed(stage, record("c", T0 + 200));
+        assertThat(events(after)).as("nothing is due yet: b's event time is forgotten with its transaction").isEmpty();
+        stage.process(mark(T0 + 1_000));
+        assertThat(events(after)).extracting(r -> r.value().envelope().eventId()).containsExactly("a", "c");
+        commit(after);
+        assertThat(chunks(store)).as("nothing waits, so nothing is stored").isEmpty();
+    }
+
+    @Test
     void shouldKeepTheBufferInChunksOfEventsNotOneEntryPerEvent() {
         final KeyValueStore<Long, byte[]> store = store();
         final MockProcessorContext<String, ReceivedEvent> context = context(store, T0);
