@@ -28,8 +28,9 @@ public final class HttpSupport {
         c.jetty.port = port;
         c.startup.showJavalinBanner = false;
         // Javalin copies each result into the response through a new buffer of this size; left unset it takes
-        // Jetty's output buffer size (32 KiB), allocated and zeroed for every answer of a few hundred bytes.
-        c.http.responseBufferSize = 4096;
+        // Jetty's output buffer size (32 KiB), allocated and zeroed for every answer of a few hundred bytes. Most
+        // answers (a 202, a problem, a count) fit in 1 KiB; a larger one is copied in several writes to Jetty's buffer.
+        c.http.responseBufferSize = 1024;
         c.jsonMapper(new JavalinJackson(Json.MAPPER, false));
         c.routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e));
         // Javalin's own rejections (no such route, body too large, …) in the same format.

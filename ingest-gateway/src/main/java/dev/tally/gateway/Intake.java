@@ -93,7 +93,7 @@ final class Intake {
             }
             policy.checkLength(announced);
             policy.checkContentType(ctx.header("Content-Type"));
-            body = read(ctx, policy);
+            body = read(ctx, policy, announced);
             final Delivery delivery = new Delivery(ctx::header, body, receivedAt);
             final int secretIndex = source.verifier().verify(delivery);
             if (policy.schema() != null) {
@@ -112,9 +112,19 @@ final class Intake {
         }
     }
 
-    /** Reads at most the source's limit plus one byte, so an unannounced (chunked) large body is cut short too. */
-    private static byte[] read(final Context ctx, final Policy policy) {
+    /**
+     * Reads an announced body into an array of its length (already checked against the limit); an
+     * unannounced (chunked) one up to the source's limit plus one byte, so a large one is cut short too.
+     */
+    private static byte[] read(final Context ctx, final Policy policy, final long announced) {
         try (InputStream in = ctx.req().getInputStream()) {
+            if (announced >= 0) {
+                final byte[] body = new byte[(int) announced];
+                if (in.readNBytes(body, 0, body.length) < body.length) {
+                    throw ProblemException.badRequest("The body ended before its Content-Length of " + announced + " bytes.");
+                }
+                return body;
+            }
             final byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, policy.maxBodyBytes() + 1));
             if (body.length > policy.maxBodyBytes()) {
                 discardRest(ctx);
