@@ -34,7 +34,9 @@ final class IngestBench {
     private static final Map<Integer, String> TARGETS = Map.of(64, "≥ 0.50", 256, "≥ 0.70");
     private static final int SIGNED_REQUESTS = 20_000;
     /** The most warm-up rounds of the gateway before the measured ones. */
-    private static final int MAX_WARM_UPS = 16;
+    private static final int MAX_WARM_UPS = 24;
+    /** How many deliveries the gateway answers before it counts as warm: its rate kept climbing up to about 300 000. */
+    private static final int MIN_WARM_DELIVERIES = 400_000;
 
     private IngestBench() {
     }
@@ -53,18 +55,21 @@ final class IngestBench {
                         : s.saturation().dividedBy(2);
                 // Warm up both (JIT, connections, producer metadata, the broker), not recorded. The bare endpoint settles in two
                 // rounds; the gateway and the broker take far longer on two shared cores (their JIT compilers still took a
-                // quarter and half of their CPU after two rounds), so the gateway's rounds go on until two in a row do not beat
-                // its best by 5 %.
+                // quarter and half of their CPU after two rounds, and the gateway's rate can rest on a plateau for rounds
+                // before it climbs again), so its rounds go on until it has answered MIN_WARM_DELIVERIES and two rounds in a
+                // row have not beaten its best by 5 %.
                 double best = 0;
                 int flat = 0;
+                double answered = 0;
                 // A smoke run (rounds of a second or two) checks the harness, not the figures: two rounds.
-                final int warmUps = s.saturation().compareTo(Duration.ofSeconds(5)) < 0 ? 2 : MAX_WARM_UPS;
-                for (int w = 0; w < warmUps && flat < 2; w++) {
+                final boolean smoke = s.saturation().compareTo(Duration.ofSeconds(5)) < 0;
+                for (int w = 0; w < (smoke ? 2 : MAX_WARM_UPS) && (smoke || flat < 2 || answered < MIN_WARM_DELIVERIES); w++) {
                     if (w < 2) {
                         wrk.run("warm-up ceiling", ceiling, most, warm, Wrk.requests(work, "w" + w + "c-", SIGNED_REQUESTS));
                     }
                     final double rate = wrk.run("warm-up gateway", gw, most, warm, Wrk.requests(work, "w" + w + "g-", SIGNED_REQUESTS))
                             .okPerSec();
+                    answered += rate * warm.toMillis() / 1000.0;
                     flat = rate > 1.05 * best ? 0 : flat + 1;
                     best = Math.max(best, rate);
                 }
