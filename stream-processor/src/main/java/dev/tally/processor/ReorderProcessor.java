@@ -72,11 +72,12 @@ public final class ReorderProcessor implements Processor<String, ReceivedEvent, 
     private final TreeMap<Bytes, Waiting> pending = new TreeMap<>();
     /** Per stored chunk, how many of its events still wait. */
     private final Map<Long, Integer> waitingIn = new HashMap<>();
-    private long newestEvent = Long.MIN_VALUE;
-    private long lastMark = Long.MIN_VALUE;
-    private long released = Long.MIN_VALUE;
+    // Set in init: Kafka Streams initialises the same instance again to revive a task.
+    private long newestEvent;
+    private long lastMark;
+    private long released;
     private long openChunk;
-    private byte[] open = new byte[CHUNK * ENTRY];
+    private byte[] open;
     private int openEvents;
     /** Whether the open chunk, or the release time, changed since it was last written. */
     private boolean openChanged;

@@ -33,7 +33,7 @@ public final class WatermarkProcessor implements Processor<String, ReceivedEvent
     private IdleClock clock;
     private final InputBacklog backlog;
     private ProcessorContext<String, ReceivedEvent> context;
-    private long lastMark = Long.MIN_VALUE;
+    private long lastMark;
 
     WatermarkProcessor(final Duration delay, final Duration idleAdvance, final InputBacklog backlog) {
         this.delay = delay;

@@ -113,8 +113,7 @@ class ReorderProcessorTest {
 
         // Kafka Streams revives the task on the same instance, with the store as of the last commit.
         final MockProcessorContext<String, ReceivedEvent> after = context(store, T0 + 1_000);
-        stage.init(after);
-        raw.contexts.put(stage, after);
+        initialise(stage, after);
         raw.feed(stage, record("c", T0 + 200));
         assertThat(events(after)).as("nothing is due yet: b's event time is forgotten with its transaction").isEmpty();
         stage.process(mark(T0 + 1_000));
@@ -199,7 +198,11 @@ class ReorderProcessorTest {
 
     /** A stage on {@code context}, initialised, reading back from {@link #raw}. */
     private ReorderProcessor start(final MockProcessorContext<String, ReceivedEvent> context) {
-        final ReorderProcessor stage = new ReorderProcessor(DELAY, configs -> raw);
+        return initialise(new ReorderProcessor(DELAY, configs -> raw), context);
+    }
+
+    /** Initialises {@code stage} (again) on {@code context}. */
+    private ReorderProcessor initialise(final ReorderProcessor stage, final MockProcessorContext<String, ReceivedEvent> context) {
         stage.init(context);
         raw.contexts.put(stage, context);
         return stage;
