@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -62,6 +63,20 @@ class GatewayRulesTest {
             assertThat(gw.postSigned("shop", valid()).statusCode()).isEqualTo(202);
             final Delivery large = DeliveryScenario.valid().withBody("x".repeat(1024 * 1024 + 1)).build();
             assertThat(gw.postSigned("shop", large).statusCode()).isEqualTo(413);
+        }
+    }
+
+    @Test
+    void shouldAcceptABodyOfExactlyTheLimitAndRefuseOneByteMore() throws Exception {
+        final Delivery exact = valid();
+        final int limit = exact.body().length;
+        try (TestGateway gw = gateway("max_body_bytes: " + limit, "")) {
+            // The signature covers every byte: a 202 means the body was read whole, into an array of its announced length.
+            assertThat(gw.postSigned("shop", exact).statusCode()).isEqualTo(202);
+            final Delivery over = DeliveryScenario.valid().withBody(new String(exact.body(), StandardCharsets.UTF_8) + " ").build();
+            assertThat(over.body()).hasSize(limit + 1);
+            assertThat(gw.postSigned("shop", over).statusCode()).isEqualTo(413);
+            assertThat(gw.events.history()).hasSize(1);
         }
     }
 
