@@ -21,6 +21,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.metrics.KafkaMetric;
@@ -53,6 +54,10 @@ final class DivertingProducer implements Producer<byte[], byte[]> {
     private volatile boolean sendFailed;
     /** Between beginTransaction and its commit or abort (exactly-once only; at-least-once has no transactions). */
     private volatile boolean inTransaction;
+    /** Whether {@link #initTransactions} was called: exactly-once. */
+    private volatile boolean transactional;
+    /** Whether a refusal of the current transaction was passed on (set on the producer's I/O thread). */
+    private volatile boolean refusalPassedOn;
 
     DivertingProducer(final Producer<byte[], byte[]> delegate, final RefusedWrites refused) {
         this.delegate = delegate;
@@ -66,7 +71,7 @@ final class DivertingProducer implements Producer<byte[], byte[]> {
                 sendFailed = true;
             }
             if (callback != null) {
-                callback.onCompletion(metadata, exception);
+                callback.onCompletion(metadata, exception == null ? null : attributed(exception));
             }
         };
         if (inTransaction && sendFailed) {
@@ -94,6 +99,27 @@ final class DivertingProducer implements Producer<byte[], byte[]> {
         }
     }
 
+    /**
+     * The failure to pass on for a record of a transaction. Once the broker refuses a batch, Kafka's
+     * producer fails every batch of the transaction still waiting to leave with that same error (its
+     * last error, here an {@code InvalidTimestampException} on a repartition topic's progress mark), and
+     * the other records of the refused batch with a plain {@code KafkaException}. Neither was refused
+     * itself; taken for refused, it would be dead-lettered when the task is processed again, a count
+     * lost. So only the first refusal of a transaction is passed on as one; every later failure of it is
+     * a {@link TransactionAbortedException} and its record is sent again. A transaction with two refused
+     * records is aborted twice, once for each.
+     */
+    private Exception attributed(final Exception failure) {
+        if (!transactional || failure instanceof RetriableException || failure instanceof TransactionAbortedException) {
+            return failure;
+        }
+        if (!refusalPassedOn && failure instanceof ApiException) {
+            refusalPassedOn = true;
+            return failure;
+        }
+        return new TransactionAbortedException("not refused itself: another record of its transaction was (" + failure + ")", failure);
+    }
+
     private static Future<RecordMetadata> doomed() {
         return CompletableFuture.failedFuture(new TransactionAbortedException("this transaction is aborted: a send of it was refused"));
     }
@@ -105,12 +131,14 @@ final class DivertingProducer implements Producer<byte[], byte[]> {
 
     @Override
     public void initTransactions() {
+        transactional = true;
         delegate.initTransactions();
     }
 
     @Override
     public void beginTransaction() {
         sendFailed = false;
+        refusalPassedOn = false;
         delegate.beginTransaction();
         inTransaction = true;
     }

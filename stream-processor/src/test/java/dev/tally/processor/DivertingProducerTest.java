@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Future;
 
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -13,6 +15,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +77,40 @@ class DivertingProducerTest {
 
         producer.abortTransaction();
         assertThat(kafka.history()).as("nothing of the aborted transaction was committed").isEmpty();
+    }
+
+    /**
+     * What Kafka's producer does when the broker refuses one record of a batch: the records before it in
+     * the batch fail with a plain KafkaException, the refused one with its own error, and every batch of
+     * the transaction not sent yet with the batch's error — the same instance (a CI run dead-lettered a
+     * repartition topic's progress mark that way). Only the refused record may reach the handler as refused.
+     */
+    @Test
+    void shouldPassOnOnlyTheRefusedRecordAsRefusedAndEveryOtherFailureOfItsTransactionAsAborted() {
+        final MockProducer<byte[], byte[]> kafka = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+        final DivertingProducer producer = new DivertingProducer(kafka, new RefusedWrites());
+        final List<Exception> seen = new ArrayList<>();
+        producer.initTransactions();
+        producer.beginTransaction();
+        for (int i = 0; i < 4; i++) {
+            producer.send(RECORD, (metadata, exception) -> seen.add(exception));
+        }
+        final InvalidTimestampException batchError = new InvalidTimestampException("One or more records have been rejected due to invalid timestamp");
+        kafka.errorNext(new KafkaException("Failed to append record because it was part of a batch which had one more more invalid records"));
+        kafka.errorNext(new InvalidTimestampException("Timestamp 1 of message with offset 1 is out of range"));
+        kafka.errorNext(batchError);
+        kafka.errorNext(batchError);
+
+        assertThat(seen).hasSize(4);
+        assertThat(seen.get(0)).as("its batch's record before it").isInstanceOf(TransactionAbortedException.class);
+        assertThat(seen.get(1)).as("the refused record").isInstanceOf(InvalidTimestampException.class).hasMessageContaining("offset 1");
+        assertThat(seen.subList(2, 4)).as("batches that had not left yet").allSatisfy(e -> assertThat(e).isInstanceOf(TransactionAbortedException.class));
+
+        producer.abortTransaction();
+        producer.beginTransaction();
+        producer.send(RECORD, (metadata, exception) -> seen.add(exception));
+        kafka.errorNext(new InvalidTimestampException("Timestamp 1 of message with offset 0 is out of range"));
+        assertThat(seen.get(4)).as("the next transaction's refusal").isInstanceOf(InvalidTimestampException.class);
     }
 
     @Test
