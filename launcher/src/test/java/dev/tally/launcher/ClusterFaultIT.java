@@ -12,13 +12,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Comparator;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -35,8 +41,8 @@ import dev.tally.schemas.Json;
 
 /**
  * Faults on the loopback cluster (three brokers, two gateways, two processors, each its own
- * process). In each test a load generator behaves like a real sender — it retries every delivery
- * until it is acknowledged — while a fault happens at a third and at two thirds of the load;
+ * process). In each test a load generator behaves like a real sender — four deliveries in flight,
+ * each retried until it is acknowledged — while a fault happens at a third and at two thirds of the load;
  * afterwards the counts served over HTTP equal the acknowledged events: nothing lost, nothing
  * counted twice. Each test counts its own event types, so they share one cluster.
  */
@@ -46,6 +52,8 @@ class ClusterFaultIT {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterFaultIT.class);
     private static final int EVENTS = 600;
     private static final int TYPES = 6;
+    /** Deliveries in flight at once, as a sender's worker pool would have. */
+    private static final int SENDERS = 4;
     /** How long every broker stays down in the outage test; the gateways' ack timeout is 5 s. */
     private static final Duration OUTAGE = Duration.ofSeconds(20);
 
@@ -63,7 +71,7 @@ class ClusterFaultIT {
         void at(int step, Sender sender) throws Exception;
     }
 
-    /** Posts one delivery of the load's next pending event (which stays pending) and returns the status. */
+    /** Posts one more delivery of an event of the load (pending or not: it is counted once) and returns the status. */
     interface Sender {
         int post();
     }
@@ -160,39 +168,62 @@ class ClusterFaultIT {
 
     private void run(final String name, final int copies, final Fault fault) throws Exception {
         final Instant now = Instant.now();
-        final Deque<Integer> pending = new ArrayDeque<>();
-        for (int i = 0; i < EVENTS * copies; i++) {
+        final int deliveries = EVENTS * copies;
+        final BlockingDeque<Integer> pending = new LinkedBlockingDeque<>();
+        for (int i = 0; i < deliveries; i++) {
             pending.add(i % EVENTS);
         }
-        final Set<Integer> acked = new HashSet<>();
-        int attempts = 0;
-        int refused = 0;
-        int step = 0;
-        long faultEnded = 0;
-        final int[] probes = {0};
+        final Set<Integer> acked = ConcurrentHashMap.newKeySet();
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicInteger attempts = new AtomicInteger();
+        final AtomicInteger refused = new AtomicInteger();
+        final AtomicLong faultEnded = new AtomicLong();
         final long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        while (!pending.isEmpty() && System.nanoTime() < deadline) {
-            final int done = EVENTS * copies - pending.size();
-            if (step < 2 && done >= (step + 1) * EVENTS * copies / 3) {
-                step++;
-                fault.at(step, () -> post(1 + probes[0]++ % 2, name, pending.peek(), now));
-                faultEnded = System.nanoTime();
-                LOG.info("{}: fault step {} after {} acknowledged", name, step, acked.size());
-            }
-            final int i = pending.poll();
-            final int status = post(1 + attempts++ % 2, name, i, now);
-            if (status == 202) {
-                acked.add(i);
-                if (faultEnded != 0) {
-                    LOG.info("{}: ingest back {} ms after fault step {}", name, (System.nanoTime() - faultEnded) / 1_000_000, step);
-                    faultEnded = 0;
+        final ExecutorService senders = Executors.newFixedThreadPool(SENDERS);
+        for (int s = 0; s < SENDERS; s++) {
+            senders.execute(() -> {
+                while (done.get() < deliveries && System.nanoTime() < deadline) {
+                    final Integer i;
+                    try {
+                        i = pending.poll(100, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (i == null) {
+                        continue;   // the others hold the rest in flight
+                    }
+                    if (post(1 + attempts.getAndIncrement() % 2, name, i, now) == 202) {
+                        acked.add(i);
+                        done.incrementAndGet();
+                        final long ended = faultEnded.getAndSet(0);
+                        if (ended != 0) {
+                            LOG.info("{}: ingest back {} ms after a fault step", name, (System.nanoTime() - ended) / 1_000_000);
+                        }
+                    } else {
+                        refused.incrementAndGet();
+                        pending.add(i);   // a real sender retries until it is acknowledged
+                    }
                 }
-            } else {
-                refused++;
-                pending.add(i);   // a real sender retries until it is acknowledged
-            }
+            });
         }
-        assertThat(pending).as(name + ": every delivery acknowledged in the end").isEmpty();
+        try {
+            int step = 0;
+            final int[] probes = {0};
+            while (done.get() < deliveries && System.nanoTime() < deadline) {
+                if (step < 2 && done.get() >= (step + 1) * deliveries / 3) {
+                    step++;
+                    // The fault's own deliveries repeat an event of the load (counted once whatever they get).
+                    fault.at(step, () -> post(1 + probes[0]++ % 2, name, Objects.requireNonNullElse(pending.peek(), 0), now));
+                    faultEnded.set(System.nanoTime());
+                    LOG.info("{}: fault step {} after {} acknowledged", name, step, done.get());
+                }
+                Thread.sleep(20);
+            }
+        } finally {
+            senders.shutdownNow();
+            senders.awaitTermination(30, TimeUnit.SECONDS);
+        }
+        assertThat(done.get()).as(name + ": every delivery acknowledged in the end").isEqualTo(deliveries);
 
         final Map<String, Long> expected = new TreeMap<>();
         for (int i : acked) {
@@ -202,7 +233,7 @@ class ClusterFaultIT {
         final Map<String, Long> served = awaitTotals(expected);
         final long counted = served.values().stream().mapToLong(v -> Math.max(0, v)).sum();
         LOG.info("{}: acknowledged {}, counted {}, lost {}, double-counted {}, refused attempts {}, counts complete {} ms after the load",
-                name, acked.size(), counted, Math.max(0, acked.size() - counted), Math.max(0, counted - acked.size()), refused,
+                name, acked.size(), counted, Math.max(0, acked.size() - counted), Math.max(0, counted - acked.size()), refused.get(),
                 Duration.between(loadEnded, Instant.now()).toMillis());
         assertThat(served).as(name).isEqualTo(expected);
     }
