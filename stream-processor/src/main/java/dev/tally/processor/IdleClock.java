@@ -35,6 +35,7 @@ final class IdleClock {
     private long observed = Long.MIN_VALUE;
     private long observedAtWall;
     private long caughtUpSinceWall = Long.MIN_VALUE;
+    private boolean following;
 
     IdleClock(final Duration idleAdvance) {
         this.idleAdvanceMs = idleAdvance.toMillis();
@@ -42,6 +43,7 @@ final class IdleClock {
 
     /** An event with {@code eventTime} arrived at {@code wallNow}. */
     void observe(final long eventTime, final long wallNow) {
+        following = false;
         time = Math.max(time, eventTime);
         observed = time;
         observedAtWall = wallNow;
@@ -65,13 +67,15 @@ final class IdleClock {
             // The silence counts from when the input is seen read to the end.
             caughtUpSinceWall = Long.MIN_VALUE;
             observedAtWall = wallNow;
+            following = false;
             return false;
         }
         if (observed == Long.MIN_VALUE) {
             return followWallClockFromStart(wallNow);
         }
         final long idleFor = wallNow - observedAtWall;
-        if (idleFor < idleAdvanceMs) {
+        following = idleFor >= idleAdvanceMs;
+        if (!following) {
             return false;
         }
         final long advanced = observed + idleFor - LAG;
@@ -88,7 +92,8 @@ final class IdleClock {
             caughtUpSinceWall = wallNow;
         }
         final long advanced = wallNow - LAG;
-        if (wallNow - caughtUpSinceWall < idleAdvanceMs || advanced <= time) {
+        following = wallNow - caughtUpSinceWall >= idleAdvanceMs;
+        if (!following || advanced <= time) {
             return false;
         }
         time = advanced;
@@ -97,5 +102,20 @@ final class IdleClock {
 
     long time() {
         return time;
+    }
+
+    /** Whether, at the last tick, the time was following the wall clock (input read to its end, idle for idleAdvance). */
+    boolean followsWallClock() {
+        return following;
+    }
+
+    /** The time when the last event arrived (at least the newest event time seen); {@code Long.MIN_VALUE} before any. */
+    long newestEvent() {
+        return observed;
+    }
+
+    /** The wall-clock instant at which the time reaches {@code target}, while it follows the wall clock. */
+    long wallTimeWhen(final long target) {
+        return observed == Long.MIN_VALUE ? target + LAG : target - observed + observedAtWall + LAG;
     }
 }

@@ -78,7 +78,7 @@ public final class TallyTopology {
         // ... every other one to the dedupe, so a future event neither enters the dedupe store nor moves the watermark.
         final KStream<String, ReceivedEvent> events = read
                 .process(DedupeProcessor.supplier(config::dedupeHorizon, longestHorizon, config.stateStores()), Named.as(FutureEventGuard.ON_TIME))
-                .process(() -> new WatermarkProcessor(config.reorderDelay(), config.idleAdvance(), backlog), Named.as("watermark"));
+                .process(() -> new WatermarkProcessor(config.reorderDelay(), config.idleAdvance(), backlog, config.counters()), Named.as("watermark"));
 
         if (config.orderedOutput()) {
             // The envelope's JSON as read from the raw topic, unchanged: the same format, not serialised again.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 
 import org.apache.kafka.streams.processor.Punctuator;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -147,15 +148,74 @@ class WatermarkProcessorTest {
                 .containsExactly(T0 - 300_000 - DELAY.toMillis());
     }
 
+    @Test
+    void shouldTickOnlyWhenAWindowClosesOnceIdleWithNothingLeftToRelease() {
+        final Counter perMinute = new Counter("c", Set.of(), Set.of(), List.of("source"), List.of(Duration.ofMinutes(1)),
+                Duration.ofSeconds(10));
+        final MockProcessorContext<String, ReceivedEvent> context = context(T0);
+        final WatermarkProcessor stage = start(context, InputBacklog.NONE, List.of(perMinute));
+        stage.process(record("a", T0));
+        long wall = T0;
+        while (interval(context) == IdleClock.TICK.toMillis() && wall < T0 + 60_000) {
+            wall += IdleClock.TICK.toMillis();
+            context.setCurrentSystemTimeMs(wall);
+            tick(context).punctuate(wall);
+        }
+        assertThat(wall - T0).as("ticks twice a second until the watermark has passed the event")
+                .isEqualTo(DELAY.toMillis() + IdleClock.LAG);
+        assertThat(marks(context)).last().isEqualTo(T0);
+
+        // Then a tick only when a window closes (the watermark at its end plus grace): [T0 - 1m, T0), then [T0, T0 + 1m).
+        for (long closes : new long[] {T0 + 10_000, T0 + 70_000}) {
+            wall += interval(context);
+            context.setCurrentSystemTimeMs(wall);
+            tick(context).punctuate(wall);
+            assertThat(marks(context)).last().isEqualTo(closes);
+        }
+        assertThat(interval(context)).as("the next window closes a minute later").isEqualTo(60_000);
+        assertThat(context.scheduledPunctuators()).filteredOn(p -> !p.cancelled()).hasSize(1);
+
+        stage.process(record("b", T0 + 80_000));
+        assertThat(interval(context)).as("an event: ticks twice a second again").isEqualTo(IdleClock.TICK.toMillis());
+    }
+
+    @Test
+    void shouldTickAtLeastOnceAMinuteWhenIdleWithoutWindows() {
+        final MockProcessorContext<String, ReceivedEvent> context = context(T0);
+        start(context, InputBacklog.NONE);
+        for (long wall = T0; wall <= T0 + 3_000; wall += IdleClock.TICK.toMillis()) {
+            context.setCurrentSystemTimeMs(wall);
+            tick(context).punctuate(wall);
+        }
+        assertThat(interval(context)).isEqualTo(WatermarkProcessor.IDLE_TICK.toMillis());
+    }
+
     private static WatermarkProcessor start(final MockProcessorContext<String, ReceivedEvent> context, final InputBacklog backlog) {
-        final WatermarkProcessor stage = new WatermarkProcessor(DELAY, IDLE_ADVANCE, backlog);
+        return start(context, backlog, List.of());
+    }
+
+    private static WatermarkProcessor start(final MockProcessorContext<String, ReceivedEvent> context, final InputBacklog backlog,
+                                            final List<Counter> counters) {
+        final WatermarkProcessor stage = new WatermarkProcessor(DELAY, IDLE_ADVANCE, backlog, counters);
         stage.init(context);
         return stage;
     }
 
-    /** The wall-clock punctuator the stage scheduled. */
+    /** The wall-clock punctuator the stage has scheduled now. */
     private static Punctuator tick(final MockProcessorContext<String, ReceivedEvent> context) {
-        return context.scheduledPunctuators().get(0).getPunctuator();
+        return current(context).getPunctuator();
+    }
+
+    /** How often it ticks now, in milliseconds. */
+    private static long interval(final MockProcessorContext<String, ReceivedEvent> context) {
+        return current(context).getInterval().toMillis();
+    }
+
+    private static MockProcessorContext.CapturedPunctuator current(final MockProcessorContext<String, ReceivedEvent> context) {
+        final List<MockProcessorContext.CapturedPunctuator> live = context.scheduledPunctuators().stream()
+                .filter(p -> !p.cancelled()).toList();
+        assertThat(live).as("one tick scheduled").hasSize(1);
+        return live.get(0);
     }
 
     /** The timestamps of the progress marks forwarded. */
