@@ -24,9 +24,8 @@ import dev.tally.schemas.Topics;
  * <p>Idle, it ticks only when a mark can change something: once the partition has been idle for
  * {@code idle_advance} and its watermark has passed every event seen (the reorder buffer has released
  * them all), the next tick is when the watermark reaches the next instant a counter's window closes
- * (its end plus grace), at most {@link #IDLE_TICK} later. Every tick is a Kafka Streams punctuation, and
- * each one commits a transaction: ticking twice a second, an idle pipeline cost a fifth of a core. The
- * first event switches back to {@link IdleClock#TICK}.
+ * (its end plus grace), at most {@link #IDLE_TICK} later: every tick is a Kafka Streams punctuation, and
+ * each one commits a transaction. The first event switches back to {@link IdleClock#TICK}.
  *
  * <p>Reads and forwards records keyed {@code source:event_id} with {@link ReceivedEvent} values. No
  * store: after a restart the watermark starts again from the events that arrive (or from the wall

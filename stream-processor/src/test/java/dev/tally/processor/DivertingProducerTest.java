@@ -82,8 +82,8 @@ class DivertingProducerTest {
     /**
      * What Kafka's producer does when the broker refuses one record of a batch: the records before it in
      * the batch fail with a plain KafkaException, the refused one with its own error, and every batch of
-     * the transaction not sent yet with the batch's error — the same instance (a CI run dead-lettered a
-     * repartition topic's progress mark that way). Only the refused record may reach the handler as refused.
+     * the transaction not sent yet with the batch's error — the same instance, on any topic. Only the
+     * refused record may reach the handler as refused: a batch-mate dead-lettered would be a count lost.
      */
     @Test
     void shouldPassOnOnlyTheRefusedRecordAsRefusedAndEveryOtherFailureOfItsTransactionAsAborted() {
