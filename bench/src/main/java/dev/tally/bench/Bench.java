@@ -185,6 +185,9 @@ public final class Bench implements Callable<Integer> {
                             + " events.ordered", same.outcome().eventsPerSecond(), peer.outcome().eventsPerSecond(), "/s", "≥ 1.5"));
             report.note("processing", "events the peer counted (the sum of its latest totals) of distinct events", "—",
                     String.format(Locale.ROOT, "%,d of %,d", peer.counted(), events), "—", String.format(Locale.ROOT, "%,d", events));
+            report.note("processing", "events the peer's " + peer.window() + " windows hold (the sum of their latest counts): the rest it"
+                            + " skipped as late, by its stream time; Tally's windows hold every event it did not send to events.late", "—",
+                    String.format(Locale.ROOT, "%,d of %,d", peer.countedInWindows(), events), "—", String.format(Locale.ROOT, "%,d", events));
         });
         p.last().ifPresent(last -> report.note("processing", "Tally events/s, first and last run (their mean is Tally's figure above)",
                 Report.format(p.tally().eventsPerSecond()) + " / " + Report.format(last.outcome().eventsPerSecond()), "—", "—", "—"));

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.tally.config.Durations;
 import dev.tally.schemas.Topics;
 
 /**
@@ -66,6 +67,7 @@ final class ProcessingBench {
                 final Map<String, Object> o = outcome(pr.outcome(), pr.stateBytes());
                 o.put("events_counted", pr.counted());
                 o.put("counted_every_event", pr.counted() == events);
+                o.put("events_in_windows_" + pr.window(), pr.countedInWindows());
                 m.put("peer", o);
             });
             for (Variant v : variants) {
@@ -108,8 +110,11 @@ final class ProcessingBench {
         }
     }
 
-    /** The peer's run ({@link PeerTopology}) and the events it counted (see {@link PeerCheck}). */
-    record Peer(Drain.Outcome outcome, long counted, long stateBytes) {
+    /**
+     * The peer's run ({@link PeerTopology}), the events it counted in its totals, and those its windows of
+     * {@code window} (the counter's first size) hold (see {@link PeerCheck}).
+     */
+    record Peer(Drain.Outcome outcome, long counted, String window, long countedInWindows, long stateBytes) {
     }
 
     /** Tally in another shape over the same topic, compared with the same baseline; {@code name} is its key in results.json. */
@@ -195,8 +200,11 @@ final class ProcessingBench {
                              final Rig.Shape shape, final String heap, final long timeoutSeconds, final Mode mode) {
         final Drain.Outcome o = runApp(work, broker, drain, Apps.Kind.PEER, applicationId, shape, heap, timeoutSeconds, mode);
         final long counted = PeerCheck.counted(broker.bootstrap());
-        System.err.printf("  [%s] counted %,d of %,d distinct events%n", applicationId, counted, events);
-        return new Peer(o, counted, Machine.directorySize(work.resolve("state-" + applicationId)));
+        final String smallest = shape.windows().get(0);
+        final long inWindows = PeerCheck.countedInWindows(broker.bootstrap(), Durations.parse(smallest));
+        System.err.printf("  [%s] counted %,d of %,d distinct events; its %s windows hold %,d%n", applicationId, counted, events,
+                smallest, inWindows);
+        return new Peer(o, counted, smallest, inWindows, Machine.directorySize(work.resolve("state-" + applicationId)));
     }
 
     /**

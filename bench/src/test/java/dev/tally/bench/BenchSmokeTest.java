@@ -52,6 +52,8 @@ class BenchSmokeTest {
         assertThat(json.at("/processing/peer/counted_every_event").asBoolean())
                 .as("the peer's totals sum to the distinct events (%s)", json.at("/processing/peer/events_counted")).isTrue();
         assertThat(json.at("/processing/tally_vs_peer").asDouble()).isPositive();
+        assertThat(json.at("/processing/peer/events_in_windows_1m").asLong()).as("what the peer's 1m windows hold was read")
+                .isBetween(0L, json.at("/processing/peer/events_counted").asLong());
         for (String variant : List.of("tally_unordered", "tally_two_counters", ProcessingBench.TALLY_LAST)) {
             assertThat(json.at("/processing/" + variant + "/drained").asBoolean()).as(variant).isTrue();
             assertThat(json.at("/processing/" + variant + "/ratio").asDouble()).as(variant).isPositive();
