@@ -13,11 +13,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -174,7 +176,10 @@ class ClusterFaultIT {
             pending.add(i % EVENTS);
         }
         final Set<Integer> acked = ConcurrentHashMap.newKeySet();
-        final AtomicInteger done = new AtomicInteger();
+        // Acknowledged deliveries: a third, two thirds (when the fault's steps happen), all.
+        final List<CountDownLatch> acknowledged = List.of(new CountDownLatch(deliveries / 3), new CountDownLatch(2 * deliveries / 3),
+                new CountDownLatch(deliveries));
+        final CountDownLatch all = acknowledged.get(2);
         final AtomicInteger attempts = new AtomicInteger();
         final AtomicInteger refused = new AtomicInteger();
         final AtomicLong faultEnded = new AtomicLong();
@@ -182,7 +187,7 @@ class ClusterFaultIT {
         final ExecutorService senders = Executors.newFixedThreadPool(SENDERS);
         for (int s = 0; s < SENDERS; s++) {
             senders.execute(() -> {
-                while (done.get() < deliveries && System.nanoTime() < deadline) {
+                while (all.getCount() > 0 && System.nanoTime() < deadline) {
                     final Integer i;
                     try {
                         i = pending.poll(100, TimeUnit.MILLISECONDS);
@@ -194,7 +199,7 @@ class ClusterFaultIT {
                     }
                     if (post(1 + attempts.getAndIncrement() % 2, name, i, now) == 202) {
                         acked.add(i);
-                        done.incrementAndGet();
+                        acknowledged.forEach(CountDownLatch::countDown);
                         final long ended = faultEnded.getAndSet(0);
                         if (ended != 0) {
                             LOG.info("{}: ingest back {} ms after a fault step", name, (System.nanoTime() - ended) / 1_000_000);
@@ -207,23 +212,22 @@ class ClusterFaultIT {
             });
         }
         try {
-            int step = 0;
             final int[] probes = {0};
-            while (done.get() < deliveries && System.nanoTime() < deadline) {
-                if (step < 2 && done.get() >= (step + 1) * deliveries / 3) {
-                    step++;
-                    // The fault's own deliveries repeat an event of the load (counted once whatever they get).
-                    fault.at(step, () -> post(1 + probes[0]++ % 2, name, Objects.requireNonNullElse(pending.peek(), 0), now));
-                    faultEnded.set(System.nanoTime());
-                    LOG.info("{}: fault step {} after {} acknowledged", name, step, done.get());
+            for (int step = 1; step <= 2; step++) {
+                if (!acknowledged.get(step - 1).await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                    break;
                 }
-                Thread.sleep(20);
+                // The fault's own deliveries repeat an event of the load (counted once whatever they get).
+                fault.at(step, () -> post(1 + probes[0]++ % 2, name, Objects.requireNonNullElse(pending.peek(), 0), now));
+                faultEnded.set(System.nanoTime());
+                LOG.info("{}: fault step {} after {} acknowledged", name, step, deliveries - all.getCount());
             }
+            all.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } finally {
             senders.shutdownNow();
             senders.awaitTermination(30, TimeUnit.SECONDS);
         }
-        assertThat(done.get()).as(name + ": every delivery acknowledged in the end").isEqualTo(deliveries);
+        assertThat(all.getCount()).as(name + ": every delivery acknowledged in the end").isZero();
 
         final Map<String, Long> expected = new TreeMap<>();
         for (int i : acked) {

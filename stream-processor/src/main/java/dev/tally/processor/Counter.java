@@ -145,6 +145,21 @@ public record Counter(String name, Set<String> sources, Set<String> eventTypes, 
         return starts;
     }
 
+    /**
+     * The first instant after {@code time} at which one of this counter's windows closes (its end plus
+     * grace), or {@code Long.MAX_VALUE} for a counter without windows. Windows start every hop (or every
+     * size), so they close every hop, offset by size + grace.
+     */
+    public long nextWindowClose(final long time) {
+        long next = Long.MAX_VALUE;
+        for (Duration size : windows) {
+            final long advance = hop == null ? size.toMillis() : hop.toMillis();
+            final long offset = size.toMillis() + grace.toMillis();
+            next = Math.min(next, (Math.floorDiv(time - offset, advance) + 1) * advance + offset);
+        }
+        return next;
+    }
+
     /** The window size with this spelling ({@code 1m}, {@code 1h}), if the counter has it. */
     public Duration window(final String spelled) {
         for (Duration size : windows) {

@@ -2,6 +2,7 @@ package dev.tally.processor;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -40,8 +41,7 @@ public final class WatermarkProcessor implements Processor<String, ReceivedEvent
 
     private final Duration delay;
     private final Duration idleAdvance;
-    /** Per window every counter has: {advance (its hop, or its size), size + grace}. */
-    private final long[][] closings;
+    private final List<Counter> counters;
     private IdleClock clock;
     private final InputBacklog backlog;
     private ProcessorContext<String, ReceivedEvent> context;
@@ -53,11 +53,7 @@ public final class WatermarkProcessor implements Processor<String, ReceivedEvent
         this.delay = delay;
         this.idleAdvance = idleAdvance;
         this.backlog = backlog;
-        this.closings = counters.stream()
-                .flatMap(c -> c.windows().stream().map(size -> new long[] {
-                        c.hop() == null ? size.toMillis() : c.hop().toMillis(), size.toMillis() + c.grace().toMillis()}))
-                .distinct()
-                .toArray(long[][]::new);
+        this.counters = List.copyOf(counters);
     }
 
     /** Whether a record this step forwards is a progress mark rather than an event. */
@@ -96,22 +92,17 @@ public final class WatermarkProcessor implements Processor<String, ReceivedEvent
     }
 
     /** How long until the next tick: {@link IdleClock#TICK} unless idle with nothing left to release (see the class comment). */
-    long nextTickMs(final long wallNow) {
+    private long nextTickMs(final long wallNow) {
         final long tick = IdleClock.TICK.toMillis();
         if (!clock.followsWallClock() || lastMark == Long.MIN_VALUE || lastMark < clock.newestEvent()) {
             return tick;
         }
-        final long wall = clock.wallTimeWhen(nextClosing(lastMark) + delay.toMillis());
-        return Math.min(Math.max(wall - wallNow, tick), IDLE_TICK.toMillis());
-    }
-
-    /** The first instant after {@code time} at which some counter's window closes; far ahead if none has windows. */
-    private long nextClosing(final long time) {
-        long next = Long.MAX_VALUE / 2;
-        for (long[] c : closings) {
-            next = Math.min(next, (Math.floorDiv(time - c[1], c[0]) + 1) * c[0] + c[1]);
+        final long nextClose = counters.stream().mapToLong(c -> c.nextWindowClose(lastMark)).min().orElse(Long.MAX_VALUE);
+        if (nextClose == Long.MAX_VALUE) {
+            return IDLE_TICK.toMillis();
         }
-        return next;
+        final long wall = clock.wallTimeWhen(nextClose + delay.toMillis());
+        return Math.min(Math.max(wall - wallNow, tick), IDLE_TICK.toMillis());
     }
 
     private void tickEvery(final long ms) {
