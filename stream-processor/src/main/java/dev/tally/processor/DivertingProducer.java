@@ -103,11 +103,10 @@ final class DivertingProducer implements Producer<byte[], byte[]> {
      * The failure to pass on for a record of a transaction. Once the broker refuses a batch, Kafka's
      * producer fails every batch of the transaction still waiting to leave with that same error (its
      * last error), whatever their topic, and the other records of the refused batch with a plain
-     * {@code KafkaException}. Neither was refused
-     * itself; taken for refused, it would be dead-lettered when the task is processed again, a count
-     * lost. So only the first refusal of a transaction is passed on as one; every later failure of it is
-     * a {@link TransactionAbortedException} and its record is sent again. A transaction with two refused
-     * records is aborted twice, once for each.
+     * {@code KafkaException}. Neither was refused itself; taken for refused, it would be dead-lettered
+     * when the task is processed again, a count lost. So only the first refusal of a transaction is
+     * passed on as one; every later failure of it is a {@link TransactionAbortedException} and its
+     * record is sent again. A transaction with two refused records is aborted twice, once for each.
      */
     private Exception attributed(final Exception failure) {
         if (!transactional || failure instanceof RetriableException || failure instanceof TransactionAbortedException) {
