@@ -31,13 +31,14 @@ import dev.tally.schemas.Topics;
  * <ul>
  *   <li>{@code POST /webhooks/{source}}: {@link Intake} checks, verifies and writes the delivery to
  *       {@link Topics#RAW}, answering {@code 202} once Kafka acknowledged every event; refusals go,
- *       sampled, to {@link Topics#REJECTED}.</li>
+ *       sampled, to {@link Topics#REJECTED}. Served on Jetty's core API ahead of Javalin ({@link Intake#route}).</li>
  *   <li>{@code GET /healthz}: the process is up. {@code GET /readyz}: Kafka is reachable.</li>
  *   <li>{@code GET /metrics}: Prometheus text format ({@link GatewayMetrics}, the producers' metrics, the JVM's).</li>
  * </ul>
  *
  * The sources can be replaced while serving ({@link #reload}, {@link #reloadOnChange}). Errors are
- * RFC 9457 {@code application/problem+json}, mapped from {@link ProblemException} in one place.
+ * RFC 9457 {@code application/problem+json}: {@link ProblemException} mapped by {@link HttpSupport} on Javalin's
+ * routes and by {@link Intake} on its own.
  */
 public final class GatewayApp implements AutoCloseable {
 
@@ -102,8 +103,8 @@ public final class GatewayApp implements AutoCloseable {
             if (tls != null) {
                 c.jetty.addConnector((server, httpConfig) -> tls.create(server, httpConfig, config.host(), config.port()));
             }
-            c.requestLogger.http(this::answered);
-            c.routes.post("/webhooks/{source}", intake::handle);
+            // POST /webhooks/{source}: Intake on Jetty's core API, ahead of Javalin's servlet (which gets every other request).
+            c.jetty.modifyServer(server -> server.setHandler(intake.route("/webhooks/")));
             c.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "up")));
             c.routes.get("/readyz", this::ready);
             metrics.route(c);
@@ -158,13 +159,6 @@ public final class GatewayApp implements AutoCloseable {
                 .filter(ref -> ref != null && ref.file() != null)
                 .map(ref -> Path.of(ref.file()).toAbsolutePath())
                 .toList();
-    }
-
-    private void answered(final Context ctx, final Float millis) {
-        final String source = ctx.attribute(Intake.SOURCE_ATTRIBUTE);
-        if (source != null) {
-            gatewayMetrics.finished(source, ctx.statusCode());
-        }
     }
 
     private void ready(final Context ctx) {

@@ -2,24 +2,36 @@ package dev.tally.gateway;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import io.javalin.http.ContentType;
-import io.javalin.http.Context;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.PreEncodedHttpField;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.URIUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.tally.http.HttpSupport;
 import dev.tally.schemas.Envelope;
+import dev.tally.schemas.Json;
 import dev.tally.schemas.Problem;
 import dev.tally.schemas.ProblemException;
 import dev.tally.schemas.Rejection;
@@ -31,14 +43,20 @@ import dev.tally.schemas.Rejection;
  * scheme's mapping (400), its events' times against {@code max_future_skew} (422), then Kafka (202
  * once acknowledged, 503 + Retry-After when not). Every refusal is counted and offered to the
  * rejected-deliveries topic.
+ *
+ * <p>Served on Jetty's core API ({@link #route}), ahead of Javalin's servlet, which serves every
+ * other route: the answer is written when Kafka acknowledges, on {@code gateway-kafka-ack}, as one
+ * non-blocking write that completes the request, without the servlet's asynchronous cycle (its
+ * {@code AsyncContext} completion cost more per delivery than all of Tally's own code; BENCHMARKS.md,
+ * session 15). Errors are RFC 9457 problems, as on Javalin's routes.
  */
 final class Intake {
 
-    /** The request attribute naming the source for the request metrics: a configured name or {@code unknown}. */
-    static final String SOURCE_ATTRIBUTE = "tally.source";
     private static final Logger LOG = LoggerFactory.getLogger(Intake.class);
     /** How much of a too-large body is read and dropped so that its sender gets the 413: 8 MiB. */
     private static final long DISCARDED_AT_MOST = 8L << 20;
+    private static final HttpField JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, "application/json");
+    private static final HttpField PROBLEM = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, Problem.CONTENT_TYPE);
     private static final Map<String, String> REASONS = Map.of(
             "bad-signature", "signature",
             "schema-mismatch", "schema",
@@ -70,31 +88,71 @@ final class Intake {
         this.clock = clock;
     }
 
-    void handle(final Context ctx) {
+    /**
+     * A Jetty handler that serves {@code POST <prefix>{source}} (one path segment, a trailing slash
+     * allowed, as Javalin matches) and hands every other request to the handler it wraps.
+     */
+    Handler.Wrapper route(final String prefix) {
+        return new Handler.Wrapper() {
+            @Override
+            public boolean handle(final Request request, final Response response, final Callback callback) throws Exception {
+                final String source = "POST".equals(request.getMethod()) ? source(request.getHttpURI().getPath(), prefix) : null;
+                if (source == null) {
+                    return super.handle(request, response, callback);
+                }
+                Intake.this.handle(source, new Exchange(request, response, callback));
+                return true;
+            }
+        };
+    }
+
+    /** The decoded {source} of {@code path} when it is {@code <prefix>{source}} or {@code <prefix>{source}/}, else null. */
+    static String source(final String path, final String prefix) {
+        if (path == null || !path.startsWith(prefix)) {
+            return null;
+        }
+        final int end = path.endsWith("/") ? path.length() - 1 : path.length();
+        final int slash = path.indexOf('/', prefix.length());
+        if (end <= prefix.length() || slash >= 0 && slash < end) {
+            return null;
+        }
+        return URIUtil.decodePath(path.substring(prefix.length(), end));
+    }
+
+    private void handle(final String name, final Exchange x) {
+        metrics.started();
+        try {
+            accept(name, x);
+        } catch (ProblemException e) {
+            x.problem(e);
+        } catch (RuntimeException e) {
+            x.failed(e);
+        }
+    }
+
+    private void accept(final String name, final Exchange x) {
         final Instant receivedAt = clock.instant();
         final Sources current = sources.get();
-        final String name = ctx.pathParam("source");
         final Source source = current.byName().get(name);
-        ctx.attribute(SOURCE_ATTRIBUTE, source == null ? GatewayMetrics.UNKNOWN_SOURCE : name);
-        metrics.started();
+        x.source = source == null ? GatewayMetrics.UNKNOWN_SOURCE : name;
         if (source == null) {
             throw ProblemException.notFound("unknown-source", "No source named '" + name
                     + "' is configured. Configured sources: " + String.join(", ", current.byName().keySet()) + ".");
         }
-        final String clientIp = current.clientIp().resolve(ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"));
-        final long announced = ctx.req().getContentLengthLong();
+        final String clientIp = current.clientIp().resolve(Request.getRemoteAddr(x.request), x.header("X-Forwarded-For"));
+        final long announced = x.request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         byte[] body = null;
         try {
             final Policy policy = source.policy();
             policy.checkAddress(name, clientIp);
             policy.rateLimiter().acquire(clientIp);
             if (announced > policy.maxBodyBytes()) {
-                discardRest(ctx);
+                discardRest(x.body());
             }
             policy.checkLength(announced);
-            policy.checkContentType(ctx.header("Content-Type"));
-            body = read(ctx, policy, announced);
-            final Delivery delivery = new Delivery(ctx::header, body, receivedAt);
+            policy.checkContentType(x.header("Content-Type"));
+            body = read(x.body(), policy, announced);
+            final Delivery delivery = new Delivery(x::header, body, receivedAt);
             final int secretIndex = source.verifier().verify(delivery);
             if (policy.schema() != null) {
                 policy.schema().validate(JsonBody.parse(delivery));
@@ -102,12 +160,12 @@ final class Intake {
             final Outcome outcome = source.map(delivery);
             if (outcome instanceof Outcome.Reply reply) {
                 // A handshake (Slack url_verification, Discord PING): answered directly, nothing to count.
-                ctx.status(200).json(reply.body());
+                x.json(200, reply.body());
             } else {
-                publish(ctx, source, secretIndex, ((Outcome.Events) outcome).events(), Publisher.attemptHeaders(delivery));
+                publish(x, source, secretIndex, ((Outcome.Events) outcome).events(), Publisher.attemptHeaders(delivery));
             }
         } catch (ProblemException e) {
-            refused(ctx, source, e, clientIp, body == null ? announced : body.length, receivedAt);
+            refused(x, source, e, clientIp, body == null ? announced : body.length, receivedAt);
             throw e;
         }
     }
@@ -116,8 +174,8 @@ final class Intake {
      * Reads an announced body into an array of its length (already checked against the limit); an
      * unannounced (chunked) one up to the source's limit plus one byte, so a large one is cut short too.
      */
-    private static byte[] read(final Context ctx, final Policy policy, final long announced) {
-        try (InputStream in = ctx.req().getInputStream()) {
+    private static byte[] read(final InputStream in, final Policy policy, final long announced) {
+        try {
             if (announced >= 0) {
                 final byte[] body = new byte[(int) announced];
                 if (in.readNBytes(body, 0, body.length) < body.length) {
@@ -127,7 +185,7 @@ final class Intake {
             }
             final byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, policy.maxBodyBytes() + 1));
             if (body.length > policy.maxBodyBytes()) {
-                discardRest(ctx);
+                discardRest(in);
                 throw policy.tooLarge();
             }
             return body;
@@ -141,9 +199,8 @@ final class Intake {
      * a server that answers while the client still sends, and closes, resets the connection, and the client
      * may lose the 413 with it (seen in GatewayRulesTest under load). A larger rest is left unread.
      */
-    private static void discardRest(final Context ctx) {
+    private static void discardRest(final InputStream in) {
         try {
-            final InputStream in = ctx.req().getInputStream();
             final byte[] buffer = new byte[16 * 1024];
             long left = DISCARDED_AT_MOST;
             int n;
@@ -155,7 +212,7 @@ final class Intake {
         }
     }
 
-    private void refused(final Context ctx, final Source source, final ProblemException e, final String clientIp,
+    private void refused(final Exchange x, final Source source, final ProblemException e, final String clientIp,
                          final long bodyBytes, final Instant receivedAt) {
         final Problem problem = e.problem();
         final String reason = REASONS.get(problem.type().substring(problem.type().lastIndexOf('/') + 1));
@@ -166,7 +223,7 @@ final class Intake {
         LOG.atDebug().addKeyValue("source", source.name()).addKeyValue("reason", reason).addKeyValue("client_ip", clientIp)
                 .log("refused with {}: {}", problem.status(), problem.detail());
         rejections.record(new Rejection(source.name(), reason, problem.status(), problem.detail(), receivedAt, clientIp,
-                Rejections.redact(ctx.headerMap(), source.signatureHeader()), bodyBytes));
+                Rejections.redact(x.headerMap(), source.signatureHeader()), bodyBytes));
     }
 
     /**
@@ -186,13 +243,13 @@ final class Intake {
         return json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private void publish(final Context ctx, final Source source, final int secretIndex, final List<Envelope> events,
+    private void publish(final Exchange x, final Source source, final int secretIndex, final List<Envelope> events,
                          final Map<String, String> attempt) {
         // A command the source answers with its count: the count is read before the event is written, to see it grow after.
         final CountReply reply = source.reply() != null && source.reply().answers(events) ? source.reply() : null;
         final CompletableFuture<CountReply.Baseline> before = reply == null ? CompletableFuture.completedFuture(null)
                 : reply.before(events.get(0));
-        ctx.future(() -> before.thenCompose(baseline -> {
+        before.thenCompose(baseline -> {
             final long start = System.nanoTime();
             return publisher.publish(events, source, secretIndex, attempt).handle((ok, error) -> {
                 metrics.produced(Duration.ofNanos(System.nanoTime() - start), error == null);
@@ -201,8 +258,8 @@ final class Intake {
                     final Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                     LOG.atWarn().addKeyValue("source", source.name()).addKeyValue("event_id", String.join(",", ids))
                             .log("not acknowledged by Kafka: {}", cause.getMessage());
-                    HttpSupport.problem(ctx, cause instanceof ProblemException p ? p : new KafkaUnavailableException(ackTimeout, cause));
-                    return CompletableFuture.completedFuture(null);
+                    x.problem(cause instanceof ProblemException p ? p : new KafkaUnavailableException(ackTimeout, cause));
+                    return CompletableFuture.<Void>completedFuture(null);
                 }
                 if (LOG.isDebugEnabled()) {
                     LOG.atDebug().addKeyValue("source", source.name()).addKeyValue("event_id", String.join(",", ids))
@@ -210,11 +267,96 @@ final class Intake {
                 }
                 if (reply != null) {
                     // Only now, with the event in Kafka, is the command answered: with its count, or "counting…".
-                    return reply.answer(baseline, events.get(0)).thenAccept(answer -> ctx.status(200).json(answer));
+                    return reply.answer(baseline, events.get(0)).thenAccept(answer -> x.json(200, answer));
                 }
-                ctx.status(202).contentType(ContentType.APPLICATION_JSON).result(accepted(source.name(), ids));
-                return CompletableFuture.completedFuture(null);
+                x.answer(202, JSON, accepted(source.name(), ids), null);
+                return CompletableFuture.<Void>completedFuture(null);
             }).thenCompose(answered -> answered);
-        }));
+        }).whenComplete((answered, error) -> {
+            if (error != null) {
+                final Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                if (cause instanceof ProblemException p) {
+                    x.problem(p);
+                } else {
+                    x.failed(cause);
+                }
+            }
+        });
+    }
+
+    /** One request on Jetty's core API: read on Jetty's thread, answered exactly once from any thread. */
+    private final class Exchange {
+
+        final Request request;
+        private final Response response;
+        private final Callback callback;
+        private final AtomicBoolean answered = new AtomicBoolean();
+        /** The source's name for the request metrics: a configured name or {@code unknown}. */
+        String source = GatewayMetrics.UNKNOWN_SOURCE;
+        private InputStream body;
+
+        Exchange(final Request request, final Response response, final Callback callback) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+        }
+
+        String header(final String name) {
+            return request.getHeaders().get(name);
+        }
+
+        /** Each header's first value, as received. */
+        Map<String, String> headerMap() {
+            final Map<String, String> out = new LinkedHashMap<>();
+            for (HttpField field : request.getHeaders()) {
+                out.putIfAbsent(field.getName(), field.getValue());
+            }
+            return out;
+        }
+
+        InputStream body() {
+            if (body == null) {
+                body = Content.Source.asInputStream(request);
+            }
+            return body;
+        }
+
+        void json(final int status, final Object value) {
+            final byte[] bytes;
+            try {
+                bytes = Json.MAPPER.writeValueAsBytes(value);
+            } catch (JsonProcessingException e) {
+                failed(e);
+                return;
+            }
+            answer(status, JSON, bytes, null);
+        }
+
+        void problem(final ProblemException e) {
+            final Problem p = e.problem().at(request.getHttpURI().getPath());
+            answer(p.status(), PROBLEM, p.toJson().getBytes(StandardCharsets.UTF_8), e.retryAfter());
+        }
+
+        void failed(final Throwable e) {
+            LOG.atError().setCause(e).addKeyValue("source", source).log("delivery failed inside the gateway: {}", e.toString());
+            problem(new ProblemException(Problem.of(500, "internal-error", "Internal error",
+                    "The gateway failed on this delivery; it was not acknowledged. Retry it.")));
+        }
+
+        /** Writes the answer and completes the request; a second answer (a timeout racing an ack) is dropped. */
+        void answer(final int status, final HttpField contentType, final byte[] bytes, final Duration retryAfter) {
+            if (!answered.compareAndSet(false, true)) {
+                return;
+            }
+            metrics.finished(source, status);
+            response.setStatus(status);
+            final HttpFields.Mutable headers = response.getHeaders();
+            headers.put(contentType);
+            if (retryAfter != null) {
+                headers.put(HttpHeader.RETRY_AFTER, String.valueOf(Math.max(1, retryAfter.toSeconds())));
+            }
+            headers.put(HttpHeader.CONTENT_LENGTH, bytes.length);
+            response.write(true, ByteBuffer.wrap(bytes), callback);
+        }
     }
 }
