@@ -29,6 +29,10 @@ final class BareHttp implements AutoCloseable {
         return "http://127.0.0.1:" + http.port();
     }
 
+    int port() {
+        return http.port();
+    }
+
     @Override
     public void close() {
         http.stop();

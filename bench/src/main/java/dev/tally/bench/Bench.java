@@ -97,6 +97,10 @@ public final class Bench implements Callable<Integer> {
             System.setProperty("java.awt.headless", "true");
             System.exit(new CommandLine(new Soak()).execute(Arrays.copyOfRange(args, 1, args.length)));
         }
+        if (args.length > 0 && args[0].equals("child-http")) {
+            HttpChild.runChild(HttpChild.Kind.valueOf(args[1]), args[2], Path.of(args[3]));
+            return;
+        }
         if (args.length > 0 && args[0].equals("child-broker")) {
             Broker.runChild(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             return;

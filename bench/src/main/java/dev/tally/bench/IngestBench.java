@@ -7,15 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import jdk.jfr.Recording;
-
-import dev.tally.gateway.GatewayApp;
-
 /**
  * Signed deliveries per second the gateway acknowledges (acks=all) against a bare Javalin endpoint
  * (this stack's HTTP ceiling) in the same run, at several connection counts, and latency in an open
- * loop at fractions of the gateway's max. The closed loop is {@link Wrk} (outside this JVM, its CPU
- * measured); the open loop is {@link NioLoad}. Both send the same pre-signed requests to both.
+ * loop at fractions of the gateway's max. Each server runs in a JVM of its own ({@link HttpChild}), as
+ * in production; the closed loop is {@link Wrk} (outside this JVM, its CPU measured); the open loop is
+ * {@link NioLoad}, in this JVM. Both send the same pre-signed requests to both.
  */
 final class IngestBench {
 
@@ -44,134 +41,132 @@ final class IngestBench {
     static void run(final Report report, final Path work, final Broker broker, final Settings s) {
         final Map<String, Object> out = new LinkedHashMap<>();
         broker.reset();
-        try (BareHttp bare = new BareHttp()) {
-            final GatewayApp gateway = Rig.gateway(broker.bootstrap());
-            try {
-                final Wrk wrk = new Wrk(work, s.wrkThreads(), broker::cpuNanos);
-                final String gw = "http://127.0.0.1:" + gateway.port() + "/webhooks/" + Rig.SOURCE;
-                final String ceiling = bare.url() + "/echo/" + Rig.SOURCE;
-                final int most = s.connections().get(s.connections().size() - 1);
-                final Duration warm = s.saturation().dividedBy(2).compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
-                        : s.saturation().dividedBy(2);
-                // Warm up both (JIT, connections, producer metadata, the broker), not recorded. The bare endpoint settles in two
-                // rounds; the gateway and the broker take far longer on two shared cores (their JIT compilers still took a
-                // quarter and half of their CPU after two rounds, and the gateway's rate can rest on a plateau for rounds
-                // before it climbs again), so its rounds go on until it has answered MIN_WARM_DELIVERIES and two rounds in a
-                // row have not beaten its best by 5 %.
-                double best = 0;
-                int flat = 0;
-                double answered = 0;
-                // A smoke run (rounds of a second or two) checks the harness, not the figures: two rounds.
-                final boolean smoke = s.saturation().compareTo(Duration.ofSeconds(5)) < 0;
-                for (int w = 0; w < (smoke ? 2 : MAX_WARM_UPS) && (smoke || flat < 2 || answered < MIN_WARM_DELIVERIES); w++) {
-                    if (w < 2) {
-                        wrk.run("warm-up ceiling", ceiling, most, warm, Wrk.requests(work, "w" + w + "c-", SIGNED_REQUESTS));
-                    }
-                    final double rate = wrk.run("warm-up gateway", gw, most, warm, Wrk.requests(work, "w" + w + "g-", SIGNED_REQUESTS))
-                            .okPerSec();
-                    answered += rate * warm.toMillis() / 1000.0;
-                    flat = rate > 1.05 * best ? 0 : flat + 1;
-                    best = Math.max(best, rate);
+        try (HttpChild bare = HttpChild.start(HttpChild.Kind.BARE, broker.bootstrap(), work);
+             HttpChild gateway = HttpChild.start(HttpChild.Kind.GATEWAY, broker.bootstrap(), work)) {
+            final Wrk wrk = new Wrk(work, s.wrkThreads(), broker::cpuNanos);
+            final String gw = gateway.url() + "/webhooks/" + Rig.SOURCE;
+            final String ceiling = bare.url() + "/echo/" + Rig.SOURCE;
+            final int most = s.connections().get(s.connections().size() - 1);
+            final Duration warm = s.saturation().dividedBy(2).compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                    : s.saturation().dividedBy(2);
+            // Warm up both (JIT, connections, producer metadata, the broker), not recorded. The bare endpoint settles in two
+            // rounds; the gateway and the broker take far longer on two shared cores (their JIT compilers still took a
+            // quarter and half of their CPU after two rounds, and the gateway's rate can rest on a plateau for rounds
+            // before it climbs again), so its rounds go on until it has answered MIN_WARM_DELIVERIES and two rounds in a
+            // row have not beaten its best by 5 %.
+            double best = 0;
+            int flat = 0;
+            double answered = 0;
+            // A smoke run (rounds of a second or two) checks the harness, not the figures: two rounds.
+            final boolean smoke = s.saturation().compareTo(Duration.ofSeconds(5)) < 0;
+            for (int w = 0; w < (smoke ? 2 : MAX_WARM_UPS) && (smoke || flat < 2 || answered < MIN_WARM_DELIVERIES); w++) {
+                if (w < 2) {
+                    wrk.run("warm-up ceiling", ceiling, bare::cpuNanos, most, warm, Wrk.requests(work, "w" + w + "c-", SIGNED_REQUESTS));
                 }
-                final List<Map<String, Object>> sweep = new ArrayList<>();
-                final List<Double> gwByConnections = new ArrayList<>();
-                final List<Double> bareByConnections = new ArrayList<>();
-                double gwMax = 0;
-                double bareMax = 0;
-                for (int c : s.connections()) {
-                    final List<Wrk.Result> bares = new ArrayList<>();
-                    final List<Wrk.Result> gws = new ArrayList<>();
-                    for (int r = 0; r < s.rounds(); r++) {
-                        // Alternate which goes first, so a drift in the machine's load does not favour one.
-                        final Path signed = Wrk.requests(work, "c" + c + "r" + r + "-", SIGNED_REQUESTS);
-                        if (r % 2 == 0) {
-                            bares.add(wrk.run("ceiling", ceiling, c, s.saturation(), signed));
-                            gws.add(wrk.run("gateway", gw, c, s.saturation(), signed));
-                        } else {
-                            gws.add(wrk.run("gateway", gw, c, s.saturation(), signed));
-                            bares.add(wrk.run("ceiling", ceiling, c, s.saturation(), signed));
-                        }
+                final double rate = wrk.run("warm-up gateway", gw, gateway::cpuNanos, most, warm, Wrk.requests(work, "w" + w + "g-", SIGNED_REQUESTS))
+                        .okPerSec();
+                answered += rate * warm.toMillis() / 1000.0;
+                flat = rate > 1.05 * best ? 0 : flat + 1;
+                best = Math.max(best, rate);
+            }
+            final List<Map<String, Object>> sweep = new ArrayList<>();
+            final List<Double> gwByConnections = new ArrayList<>();
+            final List<Double> bareByConnections = new ArrayList<>();
+            double gwMax = 0;
+            double bareMax = 0;
+            for (int c : s.connections()) {
+                final List<Wrk.Result> bares = new ArrayList<>();
+                final List<Wrk.Result> gws = new ArrayList<>();
+                for (int r = 0; r < s.rounds(); r++) {
+                    // Alternate which goes first, so a drift in the machine's load does not favour one.
+                    final Path signed = Wrk.requests(work, "c" + c + "r" + r + "-", SIGNED_REQUESTS);
+                    if (r % 2 == 0) {
+                        bares.add(wrk.run("ceiling", ceiling, bare::cpuNanos, c, s.saturation(), signed));
+                        gws.add(wrk.run("gateway", gw, gateway::cpuNanos, c, s.saturation(), signed));
+                    } else {
+                        gws.add(wrk.run("gateway", gw, gateway::cpuNanos, c, s.saturation(), signed));
+                        bares.add(wrk.run("ceiling", ceiling, bare::cpuNanos, c, s.saturation(), signed));
                     }
-                    final double g = median(gws.stream().mapToDouble(Wrk.Result::okPerSec).toArray());
-                    final double b = median(bares.stream().mapToDouble(Wrk.Result::okPerSec).toArray());
-                    gwMax = Math.max(gwMax, g);
-                    bareMax = Math.max(bareMax, b);
-                    gwByConnections.add(g);
-                    bareByConnections.add(b);
-                    final Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("connections", c);
-                    row.put("gateway_per_s", Report.round(g));
-                    row.put("ceiling_per_s", Report.round(b));
-                    row.put("ratio", Report.round(b <= 0 ? 0 : g / b));
-                    row.put("gateway", gws.stream().map(Wrk.Result::toMap).toList());
-                    row.put("ceiling", bares.stream().map(Wrk.Result::toMap).toList());
-                    sweep.add(row);
-                    final String at = c + " connections (wrk, median of " + s.rounds() + ")";
-                    report.compare("ingest", "max acknowledged deliveries/s, " + at, g, b, "/s", TARGETS.getOrDefault(c, "—"));
-                    report.compare("ingest", "closed-loop p50 latency, " + at, median(gws, 50), median(bares, 50), " ms", "—");
-                    report.compare("ingest", "closed-loop p99 latency, " + at, median(gws, 99), median(bares, 99), " ms", "—");
-                    report.compare("ingest", "wrk's share of the machine's CPU, " + at,
-                            median(gws.stream().mapToDouble(Wrk.Result::wrkShare).toArray()),
-                            median(bares.stream().mapToDouble(Wrk.Result::wrkShare).toArray()), "", "—");
-                    System.err.printf("  ingest at %d connections: gateway %.0f/s, ceiling %.0f/s, ratio %.2f%n", c, g, b, g / b);
                 }
-                out.put("sweep", sweep);
-                out.put("gateway_max_per_s", Report.round(gwMax));
-                out.put("ceiling_max_per_s", Report.round(bareMax));
+                final double g = median(gws.stream().mapToDouble(Wrk.Result::okPerSec).toArray());
+                final double b = median(bares.stream().mapToDouble(Wrk.Result::okPerSec).toArray());
+                gwMax = Math.max(gwMax, g);
+                bareMax = Math.max(bareMax, b);
+                gwByConnections.add(g);
+                bareByConnections.add(b);
+                final Map<String, Object> row = new LinkedHashMap<>();
+                row.put("connections", c);
+                row.put("gateway_per_s", Report.round(g));
+                row.put("ceiling_per_s", Report.round(b));
+                row.put("ratio", Report.round(b <= 0 ? 0 : g / b));
+                row.put("gateway", gws.stream().map(Wrk.Result::toMap).toList());
+                row.put("ceiling", bares.stream().map(Wrk.Result::toMap).toList());
+                sweep.add(row);
+                final String at = c + " connections (wrk, median of " + s.rounds() + ")";
+                report.compare("ingest", "max acknowledged deliveries/s, " + at, g, b, "/s", TARGETS.getOrDefault(c, "—"));
+                report.compare("ingest", "closed-loop p50 latency, " + at, median(gws, 50), median(bares, 50), " ms", "—");
+                report.compare("ingest", "closed-loop p99 latency, " + at, median(gws, 99), median(bares, 99), " ms", "—");
+                report.compare("ingest", "wrk's share of the machine's CPU, " + at,
+                        median(gws.stream().mapToDouble(Wrk.Result::wrkShare).toArray()),
+                        median(bares.stream().mapToDouble(Wrk.Result::wrkShare).toArray()), "", "—");
+                System.err.printf("  ingest at %d connections: gateway %.0f/s, ceiling %.0f/s, ratio %.2f%n", c, g, b, g / b);
+            }
+            out.put("sweep", sweep);
+            out.put("gateway_max_per_s", Report.round(gwMax));
+            out.put("ceiling_max_per_s", Report.round(bareMax));
 
-                final List<Map<String, Object>> open = new ArrayList<>();
-                final double[] xs = s.fractions().stream().mapToDouble(f -> f * 100).toArray();
-                final double[][] lat = new double[6][xs.length];
-                for (int i = 0; i < xs.length; i++) {
-                    final double rate = Math.max(1, Math.round(s.fractions().get(i) * gwMax));
-                    final String at = "@ " + (long) rate + "/s offered (" + Math.round(xs[i]) + " % of the gateway's max)";
-                    final Load.Result b = openLoop(new NioLoad(ceiling, "oc" + i + "-", SIGNED_REQUESTS), "ceiling " + at, rate, s, most, 200);
-                    final Load.Result g = openLoop(new NioLoad(gw, "og" + i + "-", SIGNED_REQUESTS), "gateway " + at, rate, s, most, 202);
-                    final Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("fraction_of_gateway_max", s.fractions().get(i));
-                    row.put("ceiling", b.toMap());
-                    row.put("gateway", g.toMap());
-                    open.add(row);
-                    final double[] percentiles = {50, 99, 99.9};
-                    for (int p = 0; p < 3; p++) {
-                        lat[p][i] = g.millis(percentiles[p]);
-                        lat[p + 3][i] = b.millis(percentiles[p]);
-                    }
-                    report.compare("ingest", "open-loop p50 latency " + at, g.millis(50), b.millis(50), " ms", "—");
-                    report.compare("ingest", "open-loop p99 latency " + at, g.millis(99), b.millis(99), " ms",
-                            Math.abs(s.fractions().get(i) - 0.5) < 1e-9 ? "≤ 20 ms" : "—");
-                    report.compare("ingest", "open-loop p99.9 latency " + at, g.millis(99.9), b.millis(99.9), " ms", "—");
-                    report.compare("ingest", "acknowledged/s " + at, g.okPerSec(), b.okPerSec(), "/s", "—");
+            final List<Map<String, Object>> open = new ArrayList<>();
+            final double[] xs = s.fractions().stream().mapToDouble(f -> f * 100).toArray();
+            final double[][] lat = new double[6][xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                final double rate = Math.max(1, Math.round(s.fractions().get(i) * gwMax));
+                final String at = "@ " + (long) rate + "/s offered (" + Math.round(xs[i]) + " % of the gateway's max)";
+                final Load.Result b = openLoop(new NioLoad(ceiling, "oc" + i + "-", SIGNED_REQUESTS), "ceiling " + at, rate, s, most, 200);
+                final Load.Result g = openLoop(new NioLoad(gw, "og" + i + "-", SIGNED_REQUESTS), "gateway " + at, rate, s, most, 202);
+                final Map<String, Object> row = new LinkedHashMap<>();
+                row.put("fraction_of_gateway_max", s.fractions().get(i));
+                row.put("ceiling", b.toMap());
+                row.put("gateway", g.toMap());
+                open.add(row);
+                final double[] percentiles = {50, 99, 99.9};
+                for (int p = 0; p < 3; p++) {
+                    lat[p][i] = g.millis(percentiles[p]);
+                    lat[p + 3][i] = b.millis(percentiles[p]);
                 }
-                out.put("open_loop", open);
-                final Map<String, double[][]> plot = new LinkedHashMap<>();
-                final String[] names = {"gateway p50", "gateway p99", "gateway p99.9", "ceiling p50", "ceiling p99", "ceiling p99.9"};
-                for (int n = 0; n < names.length; n++) {
-                    plot.put(names[n], new double[][] {xs, lat[n]});
-                }
-                Plots.lines(report.dir().resolve("ingest-latency.png"),
-                        "Ingest latency, open loop (from intended send time)", "offered rate, % of the gateway's max",
-                        "latency (ms)", false, plot);
-                Plots.bars(report.dir().resolve("ingest-throughput.png"), "Max acknowledged deliveries/s (wrk, closed loop)",
-                        "deliveries/s", s.connections().stream().map(c -> c + " connections").toList(),
-                        Map.of("gateway (202 after acks=all)", gwByConnections, "bare Javalin (200)", bareByConnections));
+                report.compare("ingest", "open-loop p50 latency " + at, g.millis(50), b.millis(50), " ms", "—");
+                report.compare("ingest", "open-loop p99 latency " + at, g.millis(99), b.millis(99), " ms",
+                        Math.abs(s.fractions().get(i) - 0.5) < 1e-9 ? "≤ 20 ms" : "—");
+                report.compare("ingest", "open-loop p99.9 latency " + at, g.millis(99.9), b.millis(99.9), " ms", "—");
+                report.compare("ingest", "acknowledged/s " + at, g.okPerSec(), b.okPerSec(), "/s", "—");
+            }
+            out.put("open_loop", open);
+            final Map<String, double[][]> plot = new LinkedHashMap<>();
+            final String[] names = {"gateway p50", "gateway p99", "gateway p99.9", "ceiling p50", "ceiling p99", "ceiling p99.9"};
+            for (int n = 0; n < names.length; n++) {
+                plot.put(names[n], new double[][] {xs, lat[n]});
+            }
+            Plots.lines(report.dir().resolve("ingest-latency.png"),
+                    "Ingest latency, open loop (from intended send time)", "offered rate, % of the gateway's max",
+                    "latency (ms)", false, plot);
+            Plots.bars(report.dir().resolve("ingest-throughput.png"), "Max acknowledged deliveries/s (wrk, closed loop)",
+                    "deliveries/s", s.connections().stream().map(c -> c + " connections").toList(),
+                    Map.of("gateway (202 after acks=all)", gwByConnections, "bare Javalin (200)", bareByConnections));
 
-                // The profile comes from a round of its own, after the measured ones: recording costs the gateway's side only.
-                if (s.profile()) {
-                    // Starting JFR redefines its event classes, and the deoptimisation ran the gateway interpreted
-                    // (ten times slower) for seconds: a first recording takes that hit over a warm-up round of its own.
-                    final Recording primer = Profile.start();
-                    wrk.run("warm-up gateway under JFR", gw, most, warm, Wrk.requests(work, "pw-", SIGNED_REQUESTS));
-                    final Path signed = Wrk.requests(work, "p-", SIGNED_REQUESTS);
-                    final Recording jfr = Profile.start();
-                    primer.close();
-                    final Wrk.Result profiled = wrk.run("gateway profiled", gw, most, s.saturation(), signed);
-                    final Map<String, Object> profile = Profile.stopAndSummarise(jfr, report.dir().resolve("scratch-gateway.jfr"));
-                    profile.put("round", profiled.toMap());
-                    out.put("gateway_profile", profile);
-                }
-            } finally {
-                gateway.close();
+            // The profile comes from a round of its own, after the measured ones: recording costs the gateway's side only.
+            if (s.profile()) {
+                // Starting JFR redefines its event classes, and the deoptimisation ran the gateway interpreted
+                // (ten times slower) for seconds: a first recording takes that hit over a warm-up round of its own.
+                Profile.startIn(gateway.pid(), "primer");
+                wrk.run("warm-up gateway under JFR", gw, gateway::cpuNanos, most, warm, Wrk.requests(work, "pw-", SIGNED_REQUESTS));
+                final Path signed = Wrk.requests(work, "p-", SIGNED_REQUESTS);
+                Profile.startIn(gateway.pid(), "round");
+                Profile.stopIn(gateway.pid(), "primer", null);
+                final Wrk.Result profiled = wrk.run("gateway profiled", gw, gateway::cpuNanos, most, s.saturation(), signed);
+                final Path file = report.dir().resolve("scratch-gateway.jfr").toAbsolutePath();
+                Profile.stopIn(gateway.pid(), "round", file);
+                final Map<String, Object> profile = Profile.summarise(file);
+                profile.put("round", profiled.toMap());
+                out.put("gateway_profile", profile);
             }
         }
         report.section("ingest", out);

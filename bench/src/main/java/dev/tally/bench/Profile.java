@@ -3,20 +3,19 @@ package dev.tally.bench;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.text.ParseException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import jdk.jfr.Configuration;
-import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * A JFR recording (default settings, CPU samples every 10 ms) around a piece of work, summarised as the same counts
+ * A JFR recording (default settings, CPU samples every 20 ms) in a child JVM around a piece of work, started and
+ * stopped with {@code jcmd} (JFR's "profile" settings, with stack traces of every socket read, park and allocation
+ * sample, slowed the gateway at 256 connections tenfold), summarised as the same counts
  * {@code jfr print --events jdk.ExecutionSample} would give: top frames, the first Tally frame of
  * each stack, and samples by thread pool. The .jfr file stays next to the results for a closer look.
  */
@@ -25,24 +24,43 @@ final class Profile {
     private Profile() {
     }
 
-    static Recording start() {
+    /**
+     * Starts a recording named {@code name} in the JVM {@code pid} (with {@code jcmd}): JFR's "default" settings,
+     * whose CPU samples come every 20 ms.
+     */
+    static void startIn(final long pid, final String name) {
+        jcmd(pid, "JFR.start", "name=" + name, "settings=default");
+    }
+
+    /** Stops the recording {@code name} in the JVM {@code pid}, writing it to {@code file} first unless that is null. */
+    static void stopIn(final long pid, final String name, final Path file) {
+        if (file != null) {
+            jcmd(pid, "JFR.dump", "name=" + name, "filename=" + file);
+        }
+        jcmd(pid, "JFR.stop", "name=" + name);
+    }
+
+    private static void jcmd(final long pid, final String... command) {
+        final List<String> line = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(pid)));
+        line.addAll(List.of(command));
         try {
-            // JFR's "default" settings with CPU samples every 10 ms: its "profile" settings (stack traces of
-            // every socket read, park and allocation sample) slowed the gateway at 256 connections tenfold.
-            final Recording r = new Recording(Configuration.getConfiguration("default"));
-            r.enable("jdk.ExecutionSample").withPeriod(java.time.Duration.ofMillis(10));
-            r.start();
-            return r;
-        } catch (IOException | ParseException e) {
-            throw new IllegalStateException("cannot start JFR", e);
+            final Process p = new ProcessBuilder(line).redirectErrorStream(true).start();
+            final String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("jcmd failed: " + line + "\n" + out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run jcmd", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 
-    static Map<String, Object> stopAndSummarise(final Recording recording, final Path file) {
-        recording.stop();
+    /** Top frames, first Tally frames, threads and areas of the CPU samples in the recording {@code file}. */
+    static Map<String, Object> summarise(final Path file) {
         try {
-            recording.dump(file);
-            recording.close();
             final List<RecordedEvent> samples = RecordingFile.readAllEvents(file).stream()
                     .filter(e -> e.getEventType().getName().equals("jdk.ExecutionSample")).toList();
             final Map<String, Integer> top = new HashMap<>();

@@ -28,10 +28,13 @@ import java.util.regex.Pattern;
  */
 final class Wrk {
 
-    /** One run's outcome: latencies in microseconds; CPU in seconds of {@code wrk}, of this JVM and of the whole machine. */
+    /**
+     * One run's outcome: latencies in microseconds; CPU in seconds of {@code wrk}, of the server's JVM, of the
+     * broker's (-1 when unknown), and of this JVM and the whole machine.
+     */
     record Result(String label, int connections, long requests, long errors, double seconds, double p50Micros,
                   double p90Micros, double p99Micros, double p999Micros, double maxMicros, double wrkCpuSeconds,
-                  double brokerCpuSeconds, Machine.CpuUse cpu) {
+                  double serverCpuSeconds, double brokerCpuSeconds, Machine.CpuUse cpu) {
 
         /** Answered with the expected status per second (wrk counts any status ≥ 400, or a socket error, as an error). */
         double okPerSec() {
@@ -75,6 +78,7 @@ final class Wrk {
             m.putAll(cpu.toMap());
             // CPU per request answered, which the machine's other load moves far less than requests per second.
             m.put("wrk_cpu_us_per_request", Report.round(perRequest(wrkCpuSeconds)));
+            m.put("server_jvm_cpu_us_per_request", Report.round(serverCpuSeconds < 0 ? Double.NaN : perRequest(serverCpuSeconds)));
             m.put("bench_jvm_cpu_us_per_request", Report.round(perRequest(cpu.jvmSeconds())));
             m.put("broker_cpu_us_per_request", Report.round(brokerCpuSeconds < 0 ? Double.NaN : perRequest(brokerCpuSeconds)));
             return m;
@@ -156,14 +160,19 @@ final class Wrk {
         }
     }
 
-    /** Runs wrk against {@code url} for {@code duration} with {@code connections}, POSTing the signed requests of {@code requests}. */
-    Result run(final String label, final String url, final int connections, final Duration duration, final Path requests) {
+    /**
+     * Runs wrk against {@code url} for {@code duration} with {@code connections}, POSTing the signed requests of
+     * {@code requests}; {@code serverCpuNanos} is the CPU time the server's JVM has used so far (-1 when unknown).
+     */
+    Result run(final String label, final String url, final LongSupplier serverCpuNanos, final int connections, final Duration duration,
+               final Path requests) {
         final String path = url.replaceFirst("^http://[^/]+", "");
         final List<String> command = new ArrayList<>(List.of("wrk", "-t", String.valueOf(Math.min(threads, connections)),
                 "-c", String.valueOf(connections), "-d", Math.max(1, duration.toSeconds()) + "s", "--timeout", "10s",
                 "-s", script.toString(), url, "--", requests.toString(), path));
         final Machine.CpuSnapshot before = Machine.CpuSnapshot.now();
         final long brokerBefore = brokerCpuNanos.getAsLong();
+        final long serverBefore = serverCpuNanos.getAsLong();
         final String output;
         try {
             final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -185,6 +194,8 @@ final class Wrk {
         final Machine.CpuUse cpu = Machine.CpuSnapshot.now().since(before);
         final long brokerAfter = brokerCpuNanos.getAsLong();
         final double brokerCpu = brokerBefore < 0 || brokerAfter < 0 ? -1 : (brokerAfter - brokerBefore) / 1e9;
+        final long serverAfter = serverCpuNanos.getAsLong();
+        final double serverCpu = serverBefore < 0 || serverAfter < 0 ? -1 : (serverAfter - serverBefore) / 1e9;
         final Matcher m = LINE.matcher(output);
         if (!m.find()) {
             throw new IllegalStateException("wrk printed no TALLY_WRK line: " + command + "\n" + output);
@@ -196,12 +207,12 @@ final class Wrk {
         }
         final Result r = new Result(label, connections, v.get("requests"), v.get("errors"), v.get("duration_us") / 1e6,
                 v.get("p50_us"), v.get("p90_us"), v.get("p99_us"), v.get("p999_us"), v.get("max_us"),
-                v.get("cpu_ticks") / TICKS_PER_SECOND, brokerCpu, cpu);
+                v.get("cpu_ticks") / TICKS_PER_SECOND, serverCpu, brokerCpu, cpu);
         System.err.printf("  [%s] %d connections: %.0f/s, p50 %.2f ms, p99 %.2f ms, %d errors; wrk %.0f %% of the machine's CPU,"
-                        + " this JVM %.0f %%, machine busy %.0f %%; CPU µs/request: wrk %.1f, this JVM %.1f, broker %.1f%n", label,
+                        + " machine busy %.0f %%; CPU µs/request: wrk %.1f, server JVM %.1f, broker %.1f, bench JVM %.1f%n", label,
                 connections, r.okPerSec(), r.p50Micros() / 1000, r.p99Micros() / 1000, r.errors(), 100 * r.wrkShare(),
-                100 * cpu.jvmShare(), 100 * cpu.busyShare(), r.perRequest(r.wrkCpuSeconds()), r.perRequest(cpu.jvmSeconds()),
-                r.perRequest(brokerCpu));
+                100 * cpu.busyShare(), r.perRequest(r.wrkCpuSeconds()), r.perRequest(serverCpu), r.perRequest(brokerCpu),
+                r.perRequest(cpu.jvmSeconds()));
         return r;
     }
 
