@@ -1,5 +1,7 @@
 package dev.tally.bench;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -121,12 +123,15 @@ final class IngestBench {
             for (int i = 0; i < xs.length; i++) {
                 final double rate = Math.max(1, Math.round(s.fractions().get(i) * gwMax));
                 final String at = "@ " + (long) rate + "/s offered (" + Math.round(xs[i]) + " % of the gateway's max)";
-                final Load.Result b = openLoop(new NioLoad(ceiling, "oc" + i + "-", SIGNED_REQUESTS), "ceiling " + at, rate, s, most, 200);
-                final Load.Result g = openLoop(new NioLoad(gw, "og" + i + "-", SIGNED_REQUESTS), "gateway " + at, rate, s, most, 202);
+                final OpenLoop bareRun = openLoop(new NioLoad(ceiling, "oc" + i + "-", SIGNED_REQUESTS), "ceiling " + at, rate, s, most, 200);
+                final OpenLoop gwRun = openLoop(new NioLoad(gw, "og" + i + "-", SIGNED_REQUESTS), "gateway " + at, rate, s, most, 202);
+                final Load.Result b = bareRun.result();
+                final Load.Result g = gwRun.result();
                 final Map<String, Object> row = new LinkedHashMap<>();
                 row.put("fraction_of_gateway_max", s.fractions().get(i));
                 row.put("ceiling", b.toMap());
                 row.put("gateway", g.toMap());
+                row.put("client_gc_pause_ms", Map.of("ceiling", bareRun.clientGcPauseMs(), "gateway", gwRun.clientGcPauseMs()));
                 open.add(row);
                 final double[] percentiles = {50, 99, 99.9};
                 for (int p = 0; p < 3; p++) {
@@ -188,10 +193,30 @@ final class IngestBench {
      * (a few seconds, at most the run's length): the first seconds of a run measured the client's and
      * the endpoint's start (connections, compilation) as much as the endpoint, and the client sent late.
      */
-    private static Load.Result openLoop(final NioLoad load, final String label, final double rate, final Settings s,
-                                        final int connections, final int okStatus) {
+    private static OpenLoop openLoop(final NioLoad load, final String label, final double rate, final Settings s,
+                                     final int connections, final int okStatus) {
         final Duration warmup = s.rateDuration().compareTo(OPEN_LOOP_WARMUP) < 0 ? s.rateDuration() : OPEN_LOOP_WARMUP;
         load.openLoop(label + ", warm-up", rate, warmup, connections, okStatus, Duration.ofSeconds(10));
-        return load.openLoop(label, rate, s.rateDuration(), connections, okStatus, Duration.ofSeconds(10));
+        // The client shares this JVM with the bench's garbage (earlier rounds' pre-signed requests): collected now, not
+        // in a pause of the client in the measured run, which would count as the server's latency.
+        System.gc();
+        final long gcBefore = gcMillis();
+        final Load.Result result = load.openLoop(label, rate, s.rateDuration(), connections, okStatus, Duration.ofSeconds(10));
+        final long paused = gcMillis() - gcBefore;
+        System.err.printf("  [%s] the client's JVM spent %d ms in GC during the run%n", label, paused);
+        return new OpenLoop(result, paused);
+    }
+
+    /** An open-loop run and how long the client's JVM (this one) was collecting garbage during it. */
+    private record OpenLoop(Load.Result result, long clientGcPauseMs) {
+    }
+
+    /** Milliseconds this JVM has spent collecting garbage (G1's young and mixed pauses, and any full collection). */
+    private static long gcMillis() {
+        long total = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, gc.getCollectionTime());
+        }
+        return total;
     }
 }
