@@ -89,7 +89,7 @@ final class Apps {
 
                 @Override
                 public void close() {
-                    stopChild(child);
+                    stop(child, Duration.ofSeconds(45));
                 }
             };
         }
@@ -178,10 +178,11 @@ final class Apps {
         }
     }
 
-    private static void stopChild(final Process child) {
+    /** Ends a child JVM as SIGTERM does (its shutdown hooks run), forcibly when it has not exited within {@code grace}. */
+    static void stop(final Process child, final Duration grace) {
         child.destroy();
         try {
-            if (!child.waitFor(45, TimeUnit.SECONDS)) {
+            if (!child.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {

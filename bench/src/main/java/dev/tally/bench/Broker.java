@@ -132,15 +132,7 @@ final class Broker implements AutoCloseable {
             embedded.close();
             return;
         }
-        child.destroy();
-        try {
-            if (!child.waitFor(30, TimeUnit.SECONDS)) {
-                child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            child.destroyForcibly();
-        }
+        Apps.stop(child, Duration.ofSeconds(30));
     }
 
     static int freePort() {

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import org.eclipse.jetty.server.Handler;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,8 +104,16 @@ public final class GatewayApp implements AutoCloseable {
             if (tls != null) {
                 c.jetty.addConnector((server, httpConfig) -> tls.create(server, httpConfig, config.host(), config.port()));
             }
-            // POST /webhooks/{source}: Intake on Jetty's core API, ahead of Javalin's servlet (which gets every other request).
-            c.jetty.modifyServer(server -> server.setHandler(intake.route("/webhooks/")));
+            // POST /webhooks/{source}: Intake on Jetty's core API, ahead of Javalin's servlet (which gets every other request),
+            // inside Javalin's own outer handler (its StatisticsHandler), as Javalin would nest its servlet there.
+            c.jetty.modifyServer(server -> {
+                final Handler.Wrapper route = intake.route("/webhooks/");
+                if (server.getHandler() instanceof Handler.Wrapper outer && outer.getHandler() == null) {
+                    outer.setHandler(route);
+                } else {
+                    server.setHandler(route);
+                }
+            });
             c.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "up")));
             c.routes.get("/readyz", this::ready);
             metrics.route(c);

@@ -96,18 +96,18 @@ final class Intake {
         return new Handler.Wrapper() {
             @Override
             public boolean handle(final Request request, final Response response, final Callback callback) throws Exception {
-                final String source = "POST".equals(request.getMethod()) ? source(request.getHttpURI().getPath(), prefix) : null;
-                if (source == null) {
+                final String segment = "POST".equals(request.getMethod()) ? segment(request.getHttpURI().getPath(), prefix) : null;
+                if (segment == null) {
                     return super.handle(request, response, callback);
                 }
-                Intake.this.handle(source, new Exchange(request, response, callback));
+                Intake.this.handle(segment, new Exchange(request, response, callback));
                 return true;
             }
         };
     }
 
-    /** The decoded {source} of {@code path} when it is {@code <prefix>{source}} or {@code <prefix>{source}/}, else null. */
-    static String source(final String path, final String prefix) {
+    /** The {source} of {@code path}, still percent-encoded, when it is {@code <prefix>{source}} or {@code <prefix>{source}/}; else null. */
+    static String segment(final String path, final String prefix) {
         if (path == null || !path.startsWith(prefix)) {
             return null;
         }
@@ -116,21 +116,31 @@ final class Intake {
         if (end <= prefix.length() || slash >= 0 && slash < end) {
             return null;
         }
-        return URIUtil.decodePath(path.substring(prefix.length(), end));
+        return path.substring(prefix.length(), end);
     }
 
-    private void handle(final String name, final Exchange x) {
+    private void handle(final String segment, final Exchange x) {
         metrics.started();
         try {
-            accept(name, x);
+            accept(segment, x);
         } catch (ProblemException e) {
             x.problem(e);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Anything else is the gateway's fault: a problem, never Jetty's error page or a request left open.
             x.failed(e);
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
         }
     }
 
-    private void accept(final String name, final Exchange x) {
+    private void accept(final String segment, final Exchange x) {
+        final String name;
+        try {
+            name = URIUtil.decodePath(segment);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest("The source name in the path is not valid percent-encoded UTF-8: " + segment);
+        }
         final Instant receivedAt = clock.instant();
         final Sources current = sources.get();
         final Source source = current.byName().get(name);
@@ -292,13 +302,19 @@ final class Intake {
         private final Callback callback;
         private final AtomicBoolean answered = new AtomicBoolean();
         /** The source's name for the request metrics: a configured name or {@code unknown}. */
-        String source = GatewayMetrics.UNKNOWN_SOURCE;
+        volatile String source = GatewayMetrics.UNKNOWN_SOURCE;
         private InputStream body;
 
         Exchange(final Request request, final Response response, final Callback callback) {
             this.request = request;
             this.response = response;
             this.callback = callback;
+            // A safety net: every path answers on its own (the ack timeout, CountReply's), but a request left
+            // unanswered would hold its connection for good: Jetty's core API does not end it on idle.
+            request.addIdleTimeoutListener(timeout -> {
+                failed(timeout);
+                return false;
+            });
         }
 
         String header(final String name) {
@@ -348,15 +364,19 @@ final class Intake {
             if (!answered.compareAndSet(false, true)) {
                 return;
             }
-            metrics.finished(source, status);
-            response.setStatus(status);
-            final HttpFields.Mutable headers = response.getHeaders();
-            headers.put(contentType);
-            if (retryAfter != null) {
-                headers.put(HttpHeader.RETRY_AFTER, String.valueOf(Math.max(1, retryAfter.toSeconds())));
+            try {
+                metrics.finished(source, status);
+                response.setStatus(status);
+                final HttpFields.Mutable headers = response.getHeaders();
+                headers.put(contentType);
+                if (retryAfter != null) {
+                    headers.put(HttpHeader.RETRY_AFTER, String.valueOf(Math.max(1, retryAfter.toSeconds())));
+                }
+                headers.put(HttpHeader.CONTENT_LENGTH, bytes.length);
+                response.write(true, ByteBuffer.wrap(bytes), callback);
+            } catch (Throwable e) {
+                callback.failed(e); // the request ends (Jetty answers or closes the connection) instead of hanging
             }
-            headers.put(HttpHeader.CONTENT_LENGTH, bytes.length);
-            response.write(true, ByteBuffer.wrap(bytes), callback);
         }
     }
 }

@@ -2,7 +2,9 @@ package dev.tally.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -13,22 +15,22 @@ import dev.tally.schemas.Json;
 class IngestRouteTest {
 
     @Test
-    void shouldServeOneDecodedSegmentWithOrWithoutATrailingSlash() {
-        assertThat(Intake.source("/webhooks/shop", "/webhooks/")).isEqualTo("shop");
-        assertThat(Intake.source("/webhooks/shop/", "/webhooks/")).isEqualTo("shop");
-        assertThat(Intake.source("/webhooks/my%20shop", "/webhooks/")).isEqualTo("my shop");
+    void shouldServeOneSegmentWithOrWithoutATrailingSlash() {
+        assertThat(Intake.segment("/webhooks/shop", "/webhooks/")).isEqualTo("shop");
+        assertThat(Intake.segment("/webhooks/shop/", "/webhooks/")).isEqualTo("shop");
+        assertThat(Intake.segment("/webhooks/my%20shop", "/webhooks/")).isEqualTo("my%20shop");
     }
 
     @Test
     void shouldLeaveEveryOtherPathToJavalin() {
-        assertThat(Intake.source("/webhooks/", "/webhooks/")).isNull();
-        assertThat(Intake.source("/webhooks", "/webhooks/")).isNull();
-        assertThat(Intake.source("/webhooks//", "/webhooks/")).isNull();
-        assertThat(Intake.source("/webhooks/shop/extra", "/webhooks/")).isNull();
-        assertThat(Intake.source("/webhooks/shop//", "/webhooks/")).isNull();
-        assertThat(Intake.source("/hooks/shop", "/webhooks/")).isNull();
-        assertThat(Intake.source("/metrics", "/webhooks/")).isNull();
-        assertThat(Intake.source(null, "/webhooks/")).isNull();
+        assertThat(Intake.segment("/webhooks/", "/webhooks/")).isNull();
+        assertThat(Intake.segment("/webhooks", "/webhooks/")).isNull();
+        assertThat(Intake.segment("/webhooks//", "/webhooks/")).isNull();
+        assertThat(Intake.segment("/webhooks/shop/extra", "/webhooks/")).isNull();
+        assertThat(Intake.segment("/webhooks/shop//", "/webhooks/")).isNull();
+        assertThat(Intake.segment("/hooks/shop", "/webhooks/")).isNull();
+        assertThat(Intake.segment("/metrics", "/webhooks/")).isNull();
+        assertThat(Intake.segment(null, "/webhooks/")).isNull();
     }
 
     @Test
@@ -45,6 +47,8 @@ class IngestRouteTest {
             assertThat(unknown.headers().firstValue("Content-Type")).hasValue("application/problem+json");
             assertThat(Json.MAPPER.readTree(unknown.body()).get("instance").asText()).isEqualTo("/webhooks/nope");
             assertThat(unknown.body()).contains("unknown-source").contains("shop");
+            // The segment is percent-decoded, as Javalin decoded path parameters.
+            assertThat(gw.postSigned("my%20shop", DeliveryScenario.valid().build()).body()).contains("No source named 'my shop'");
 
             // Not this route: Javalin answers, in the same problem format.
             final HttpResponse<String> nested = gw.postSigned("shop/extra", DeliveryScenario.valid().build());
@@ -52,6 +56,22 @@ class IngestRouteTest {
             assertThat(nested.body()).contains("no-route");
             assertThat(gw.get("/webhooks/shop").body()).contains("no-route");
             assertThat(gw.get("/healthz").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void shouldAnswerABodyJettyCannotParseWithAProblemNotAnErrorPage() throws Exception {
+        try (TestGateway gw = TestGateway.start("sources:\n  shop:\n    secrets: [{env: SHOP_SECRET}]\n",
+                Map.of("SHOP_SECRET", DeliveryScenario.SECRET));
+             Socket socket = new Socket("127.0.0.1", gw.app.port())) {
+            socket.setSoTimeout(10_000);
+            // A chunk size that is not hexadecimal: Jetty refuses it while the body is read.
+            socket.getOutputStream().write(("POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            final String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertThat(answer).startsWith("HTTP/1.1 400");
+            assertThat(answer).containsIgnoringCase("Content-Type: application/problem+json").contains("bad-request");
         }
     }
 }
