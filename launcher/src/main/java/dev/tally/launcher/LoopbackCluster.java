@@ -262,8 +262,14 @@ public final class LoopbackCluster implements Callable<Integer> {
          */
         public void startTally(final String name, final Map<String, String> extraEnv, final String... args) throws IOException {
             final List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                    "-cp", System.getProperty("java.class.path"), Tally.class.getName()));
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+            // Each process is a tally JVM: it takes TALLY_JAVA_OPTS as ./tally does.
+            for (String option : env.getOrDefault("TALLY_JAVA_OPTS", "").trim().split("\\s+")) {
+                if (!option.isEmpty()) {
+                    command.add(option);
+                }
+            }
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), Tally.class.getName()));
             command.addAll(List.of(args));
             final ProcessBuilder pb = new ProcessBuilder(command);
             pb.environment().putAll(env);
