@@ -5,9 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import dev.tally.gateway.GatewayApp;
@@ -33,7 +35,7 @@ final class HttpChild implements AutoCloseable {
 
     /** Starts {@code kind} in a child JVM (the JVM's default heap, as the launcher leaves it) and waits until it listens. */
     static HttpChild start(final Kind kind, final String bootstrap, final Path dir) {
-        final String name = kind.name().toLowerCase(java.util.Locale.ROOT);
+        final String name = kind.name().toLowerCase(Locale.ROOT);
         final Path portFile = dir.resolve(name + ".port");
         try {
             Files.createDirectories(dir);
@@ -85,7 +87,7 @@ final class HttpChild implements AutoCloseable {
         }, "http-child-stop"));
         final Path partial = portFile.resolveSibling(portFile.getFileName() + ".tmp");
         Files.writeString(partial, String.valueOf(port));
-        Files.move(partial, portFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(partial, portFile, StandardCopyOption.ATOMIC_MOVE);
         Thread.currentThread().join(TimeUnit.HOURS.toMillis(3));
     }
 
