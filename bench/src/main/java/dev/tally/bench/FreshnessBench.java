@@ -36,6 +36,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import dev.tally.gateway.GatewayApp;
+import dev.tally.processor.CountBatch;
 import dev.tally.processor.CountingStage;
 import dev.tally.processor.ProcessorConfig;
 import dev.tally.schemas.Envelope;
@@ -299,7 +300,7 @@ final class FreshnessBench {
         return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** Records, per probe, when its record is readable (read_committed) in the counting stage's repartition topic, keyed by its group key. */
+    /** Records, per probe, when its entry is readable (read_committed) in the counting stage's repartition topic, keyed by its group key in a batch. */
     private static void readStage(final String bootstrap, final String topic, final Map<String, Long> ackedAt, final Histogram stage,
                                   final AtomicBoolean stop) {
         try (KafkaConsumer<String, byte[]> consumer = readCommitted(bootstrap, "bench-fresh-stage-", "earliest")) {
@@ -307,10 +308,13 @@ final class FreshnessBench {
             final long end = System.nanoTime() + Duration.ofMinutes(30).toNanos();
             while (!stop.get() && System.nanoTime() < end) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-                    final Long acked = r.key() == null ? null : ackedAt.remove(r.key());
-                    if (acked != null) {
-                        synchronized (stage) {
-                            stage.recordValue(Math.max(0, (System.nanoTime() - acked) / 1000));
+                    final long now = System.nanoTime();
+                    for (CountBatch.Entry entry : CountBatch.SERDE.deserializer().deserialize(topic, r.value()).entries()) {
+                        final Long acked = ackedAt.remove(entry.key());
+                        if (acked != null) {
+                            synchronized (stage) {
+                                stage.recordValue(Math.max(0, (now - acked) / 1000));
+                            }
                         }
                     }
                 }

@@ -1,5 +1,11 @@
 package dev.tally.processor;
 
+import java.util.function.Consumer;
+
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorNode;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
@@ -31,6 +37,29 @@ final class CommitHook extends UnloggedStore implements CachedStateStore<Object,
 
     static StoreBuilder<CommitHook> builder(final String name) {
         return UnloggedStore.builder(name, CommitHook::new);
+    }
+
+    /**
+     * Forwards to the children of the processor that {@code context} was given to, from
+     * {@code process()} and from a callback alike. The callback runs outside {@code process()}, when
+     * another node of the task is the current one, whose children a plain forward would go to: this
+     * processor's node is made current for each forward (as Kafka Streams' own tables do when their
+     * caches flush). Call it from the processor's {@code init}.
+     */
+    static <K, V> Consumer<Record<K, V>> forwarder(final ProcessorContext<K, V> context) {
+        if (!(context instanceof InternalProcessorContext<?, ?> internal)) {
+            return context::forward; // a unit test's mock context, which has no nodes
+        }
+        final ProcessorNode<?, ?, ?, ?> self = internal.currentNode();
+        return record -> {
+            final ProcessorNode<?, ?, ?, ?> at = internal.currentNode();
+            internal.setCurrentNode(self);
+            try {
+                context.forward(record);
+            } finally {
+                internal.setCurrentNode(at);
+            }
+        };
     }
 
     /** Runs {@code callback} before every commit of the task, on its stream thread, instead of the one set before. */

@@ -2,13 +2,11 @@ package dev.tally.processor;
 
 import java.util.List;
 
-import org.apache.kafka.common.serialization.Serde;
-
 /**
- * The value on a counting stage's repartition topic ({@code <app>-<stage>-by-key-repartition}):
- * either an event keyed by its group key, with what it adds to each counter of the stage that
- * counts it, or a progress mark. The record timestamp is the event time, or for a mark the
- * watermark of partition {@code upstream} of {@code webhooks.raw} (see {@link WatermarkProcessor}).
+ * One entry of a {@link CountBatch} on a counting stage's repartition topic: either an event, with
+ * what it adds to each counter of the stage that counts it, or a progress mark. The entry's timestamp
+ * is the event time, or for a mark the watermark of partition {@code upstream} of
+ * {@code webhooks.raw} (see {@link WatermarkProcessor}).
  *
  * @param source   the event's source, for the late-events topic; null for a progress mark
  * @param eventId  the event's id, for the late-events and alerts topics; null for a progress mark
@@ -20,9 +18,6 @@ public record CountEvent(String source, String eventId, int upstream, List<Count
     /** What the event adds to one counter (1 unless the counter configures deltas). */
     public record Counted(String counter, long delta) {
     }
-
-    /** Compact binary, see {@link CountEventSerde}. */
-    public static final Serde<CountEvent> SERDE = new CountEventSerde();
 
     public CountEvent {
         counts = List.copyOf(counts);

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.Serdes;
@@ -18,8 +19,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
-import org.apache.kafka.streams.processor.internals.ProcessorNode;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -38,8 +37,8 @@ import dev.tally.schemas.Topics;
  * One {@link CountingStage}: the windows and all-time totals of every counter of the stage, counted
  * on arrival, closed by the watermark.
  *
- * <p>Reads records keyed by group key with {@link CountEvent} values, timestamped with the event
- * time, and the watermark's progress marks. An event adds its delta to its key's total and, for each
+ * <p>Reads {@link CountBatch}es: events keyed by group key, timestamped with the event time, and the
+ * watermark's progress marks, each in the order its upstream task sent them. An event adds its delta to its key's total and, for each
  * window size, to its window — unless that window has closed (end + grace at or before the stage's
  * time): then it is emitted to {@link Topics#LATE} instead. A counted event emits an {@link Alert} to
  * {@link Topics#ALERTS} when a window's count first reaches a threshold; each key's counters'
@@ -67,7 +66,7 @@ import dev.tally.schemas.Topics;
  * a changed row is kept here and written right before the commit, so queries see it from then on), the clock (the stage's time and each upstream partition's last mark), each counter's and
  * size's history of closed windows moved out of the rows, and {@link OpenWindows} (in memory).
  */
-public final class CountingProcessor implements Processor<String, CountEvent, String, Emitted> {
+public final class CountingProcessor implements Processor<Integer, CountBatch, String, Emitted> {
 
     /** Where the stage's records go: forwarded in the topology, collected in tests. */
     interface Out {
@@ -111,12 +110,12 @@ public final class CountingProcessor implements Processor<String, CountEvent, St
     }
 
     /** @param upstreamPartitions the partitions of {@code webhooks.raw}: the stage's time waits for each of them */
-    public static ProcessorSupplier<String, CountEvent, String, Emitted> supplier(final CountingStage stage, final Duration reorderDelay,
+    public static ProcessorSupplier<Integer, CountBatch, String, Emitted> supplier(final CountingStage stage, final Duration reorderDelay,
                                                                                  final Duration queryHistory,
                                                                                  final int upstreamPartitions, final StoreKind kind) {
         return new ProcessorSupplier<>() {
             @Override
-            public Processor<String, CountEvent, String, Emitted> get() {
+            public Processor<Integer, CountBatch, String, Emitted> get() {
                 return new CountingProcessor(stage, reorderDelay, queryHistory, upstreamPartitions);
             }
 
@@ -139,20 +138,9 @@ public final class CountingProcessor implements Processor<String, CountEvent, St
 
     @Override
     public void init(final ProcessorContext<String, Emitted> context) {
-        // The updates leave from the commit hook, outside process(), when another node of the task is the current one,
-        // whose children a plain forward would go to: this node is made current for each forward (as Kafka Streams'
-        // own tables do when their caches flush).
-        final InternalProcessorContext<?, ?> internal = (InternalProcessorContext<?, ?>) context;
-        final ProcessorNode<?, ?, ?, ?> self = internal.currentNode();
-        init(context, (emitted, timestamp) -> {
-            final ProcessorNode<?, ?, ?, ?> at = internal.currentNode();
-            internal.setCurrentNode(self);
-            try {
-                context.forward(new Record<>(emitted.key(), emitted, timestamp));
-            } finally {
-                internal.setCurrentNode(at);
-            }
-        });
+        // The updates leave from the commit hook too.
+        final Consumer<Record<String, Emitted>> forward = CommitHook.forwarder(context);
+        init(context, (emitted, timestamp) -> forward.accept(new Record<>(emitted.key(), emitted, timestamp)));
     }
 
     /** Opens the stores of {@code context}; records go to {@code out}. */
@@ -210,8 +198,10 @@ public final class CountingProcessor implements Processor<String, CountEvent, St
     }
 
     @Override
-    public void process(final Record<String, CountEvent> record) {
-        process(record.key(), record.value(), record.timestamp());
+    public void process(final Record<Integer, CountBatch> record) {
+        for (CountBatch.Entry entry : record.value().entries()) {
+            process(entry.key(), entry.event(), entry.timestamp());
+        }
     }
 
     /** Counts one event, or takes in one progress mark. */

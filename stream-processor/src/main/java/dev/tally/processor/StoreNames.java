@@ -29,6 +29,11 @@ public final class StoreNames {
         return "commit." + stage.name();
     }
 
+    /** Not a store: the hook that sends a counting stage's batches right before each commit ({@link KeyByGroup}). */
+    static String keyCommit(final CountingStage stage) {
+        return "key-commit." + stage.name();
+    }
+
     /** A counting stage's time and each upstream partition's last progress mark. */
     static String clock(final CountingStage stage) {
         return "clock." + stage.name();

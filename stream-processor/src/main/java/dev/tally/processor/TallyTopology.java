@@ -42,9 +42,10 @@ import dev.tally.schemas.Topics;
  *       event-time order after the reorder delay (store {@link StoreNames#REORDER}) to
  *       {@link Topics#ORDERED}, with the envelope's JSON as read.</li>
  *   <li>Per {@link CountingStage} (the counters that share a {@code group_by}): {@link KeyByGroup} keeps
- *       the events its counters count, keyed by the group-by values ({@link CountEvent}, repartition
- *       topic {@code <app>-<stage>-by-key-repartition}), and sends the progress marks to every partition
- *       of it; then {@link CountingProcessor} counts on arrival and closes windows by the slowest
+ *       the events its counters count, keyed by the group-by values ({@link CountEvent}), and sends
+ *       them with the progress marks to the repartition topic {@code <app>-<stage>-by-key-repartition}
+ *       in batches, one per partition of it and commit ({@link CountBatch}; the marks to every
+ *       partition); then {@link CountingProcessor} counts on arrival and closes windows by the slowest
  *       partition's watermark, and right before each commit writes one {@link Topics#COUNT_UPDATES}
  *       record per changed key and counter.</li>
  * </ul>
@@ -89,8 +90,9 @@ public final class TallyTopology {
         final int upstreamPartitions = config.kafka().topics().partitions();
         for (CountingStage stage : CountingStage.of(config.counters())) {
             final String name = stage.name();
-            events.process(() -> new KeyByGroup(stage), Named.as(name + "-key"))
-                    .repartition(Repartitioned.with(Serdes.String(), CountEvent.SERDE)
+            events.process(KeyByGroup.supplier(stage, upstreamPartitions), Named.as(name + "-key"))
+                    .repartition(Repartitioned.with(Serdes.Integer(), CountBatch.SERDE)
+                            .withNumberOfPartitions(upstreamPartitions)
                             .withStreamPartitioner(KeyByGroup.PARTITIONER).withName(stage.repartitionName()))
                     .process(CountingProcessor.supplier(stage, config.reorderDelay(), config.queryHistory(), upstreamPartitions,
                             config.stateStores()), Named.as(name + "-count"))
