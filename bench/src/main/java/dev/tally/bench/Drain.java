@@ -39,7 +39,8 @@ final class Drain implements AutoCloseable {
     /**
      * {@code series}: [seconds since start, raw records committed, RSS bytes]. {@code caughtUpSeconds}:
      * when every input topic was first committed to its end, with {@code countedAtCatchUp} events
-     * through every stage then (the raw topic, and each repartition topic, committed); for Tally the
+     * through every stage then (the raw topic committed, and each repartition topic to its end of the
+     * poll before); for Tally the
      * events still in the reorder buffer wait for the reorder delay and idle advance after that.
      */
     record Outcome(boolean drained, double lastBeforeCommitSeconds, double firstCommitSeconds, double drainedSeconds, long committedRaw,
@@ -130,7 +131,9 @@ final class Drain implements AutoCloseable {
                 final boolean done = rawDone && committedUpTo(committed, previousEnds);
                 if (done && caughtUp < 0) {
                     caughtUp = t;
-                    countedAtCatchUp = counted(committed, committedRaw);
+                    // Every repartition topic is committed to where it ended one poll before: the raw topic's
+                    // events are through every stage. (Its offsets cannot count them: Tally's carry batches.)
+                    countedAtCatchUp = committedRaw;
                 }
                 if (done && streakStart < 0) {
                     streakStart = t;
@@ -165,18 +168,6 @@ final class Drain implements AutoCloseable {
     private static boolean committedUpTo(final Map<TopicPartition, Long> committed, final Map<TopicPartition, Long> ends) {
         return !ends.isEmpty() && ends.entrySet().stream()
                 .allMatch(e -> e.getValue() == 0 || committed.getOrDefault(e.getKey(), -1L) >= e.getValue());
-    }
-
-    /**
-     * Events through every stage: the fewest committed of the raw topic and of each repartition
-     * topic. (A repartition topic's offsets also count the transaction markers exactly-once writes,
-     * so alone it would overstate; the raw topic, written without transactions, bounds it.)
-     */
-    private static long counted(final Map<TopicPartition, Long> committed, final long committedRaw) {
-        final Map<String, Long> byTopic = new HashMap<>();
-        committed.forEach((tp, offset) -> byTopic.merge(tp.topic(), offset, Long::sum));
-        return Math.min(committedRaw, byTopic.entrySet().stream().filter(e -> e.getKey().endsWith("-repartition"))
-                .mapToLong(Map.Entry::getValue).min().orElse(committedRaw));
     }
 
     /**
