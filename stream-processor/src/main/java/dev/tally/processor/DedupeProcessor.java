@@ -21,7 +21,8 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * <p>Reads and forwards records keyed {@code source:event_id} with {@link ReceivedEvent} values. Owns the
  * persistent window store {@link StoreNames#DEDUPE}: an id is kept from its first receive time for
  * the longest configured horizon and purged with its store segment afterwards, so the store's size is
- * bounded by the traffic of one horizon. Each id is written once, so the store has no record cache.
+ * bounded by the traffic of one horizon. Each id is written once, so the store has no record cache,
+ * and its changelog gets the ids of one commit in one record ({@link BatchLoggedWindowStore}).
  * The horizon runs on receive time (when the gateway got each delivery), because that is the span
  * over which senders retry.
  */
@@ -48,7 +49,7 @@ public final class DedupeProcessor implements Processor<String, ReceivedEvent, S
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(stores.uncachedWindow(StoreNames.DEDUPE, longestHorizon, longestHorizon, Serdes.String(), Serdes.Long()));
+                return Set.of(stores.batchLoggedWindow(StoreNames.DEDUPE, longestHorizon, longestHorizon, Serdes.String(), Serdes.Long()));
             }
         };
     }

@@ -61,9 +61,22 @@ public enum StoreKind {
      */
     <K, V> StoreBuilder<WindowStore<K, V>> uncachedWindow(final String name, final Duration retention, final Duration size,
                                                           final Serde<K> keys, final Serde<V> values) {
-        final WindowBytesStoreSupplier supplier = this == ROCKSDB
+        return Stores.windowStoreBuilder(windowSupplier(name, retention, size), keys, values);
+    }
+
+    /**
+     * A window store without a record cache whose changelog gets the puts of one commit in one record
+     * ({@link BatchLoggedWindowStore}): for a key written once per event (event ids), where Kafka
+     * Streams' change logging writes a record per event.
+     */
+    <K, V> StoreBuilder<WindowStore<K, V>> batchLoggedWindow(final String name, final Duration retention, final Duration size,
+                                                             final Serde<K> keys, final Serde<V> values) {
+        return BatchLoggedWindowStore.builder(windowSupplier(name, retention, size), keys, values);
+    }
+
+    private WindowBytesStoreSupplier windowSupplier(final String name, final Duration retention, final Duration size) {
+        return this == ROCKSDB
                 ? EmptyWindowOffsets.supplier(Stores.persistentWindowStore(name, retention, size, false))
                 : Stores.inMemoryWindowStore(name, retention, size, false);
-        return Stores.windowStoreBuilder(supplier, keys, values);
     }
 }
