@@ -20,6 +20,7 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -124,9 +125,11 @@ final class Intake {
         try {
             accept(segment, x);
         } catch (ProblemException e) {
+            x.endBody();
             x.problem(e);
         } catch (Throwable e) {
             // Anything else is the gateway's fault: a problem, never Jetty's error page or a request left open.
+            x.endBody();
             x.failed(e);
             if (e instanceof VirtualMachineError fatal) {
                 throw fatal;
@@ -328,6 +331,18 @@ final class Intake {
                 out.putIfAbsent(field.getName(), field.getValue());
             }
             return out;
+        }
+
+        /**
+         * Before an answer given on the request's own thread, maybe before its body was read to its end (an unknown
+         * source, a refused address or size): drops what has arrived of the body and, when more may still come, says
+         * that the connection closes after the answer. Jetty closes it anyway once it cannot consume the rest, and
+         * after an answer that did not say so a client sends its next request on it and gets nothing back.
+         */
+        void endBody() {
+            if (!request.consumeAvailable()) {
+                response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            }
         }
 
         InputStream body() {

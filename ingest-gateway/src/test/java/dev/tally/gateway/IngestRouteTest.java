@@ -59,6 +59,26 @@ class IngestRouteTest {
         }
     }
 
+    /**
+     * Refused before its body arrived (GatewayFuzzTest found it: an unknown source, the body sent after the
+     * headers): the answer says the connection closes, as Jetty then closes it; without that a client sent its
+     * next request on the connection and got no answer at all.
+     */
+    @Test
+    void shouldSayTheConnectionClosesWhenItAnswersBeforeTheBodyArrived() throws Exception {
+        try (TestGateway gw = TestGateway.start("sources:\n  shop:\n    secrets: [{env: SHOP_SECRET}]\n",
+                Map.of("SHOP_SECRET", DeliveryScenario.SECRET));
+             Socket socket = new Socket("127.0.0.1", gw.app.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /webhooks/nope HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 10\r\n\r\n").getBytes(StandardCharsets.US_ASCII));   // and the body never
+            final String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertThat(answer).startsWith("HTTP/1.1 404").contains("unknown-source");
+            assertThat(answer.substring(0, answer.indexOf("\r\n\r\n"))).containsIgnoringCase("Connection: close");
+        }
+    }
+
     @Test
     void shouldAnswerABodyJettyCannotParseWithAProblemNotAnErrorPage() throws Exception {
         try (TestGateway gw = TestGateway.start("sources:\n  shop:\n    secrets: [{env: SHOP_SECRET}]\n",

@@ -4,7 +4,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -18,7 +17,6 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.StateRestoreCallback;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
@@ -26,14 +24,11 @@ import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
 import org.apache.kafka.streams.processor.internals.ProcessorContextUtils;
 import org.apache.kafka.streams.processor.internals.RecordBatchingStateRestoreCallback;
 import org.apache.kafka.streams.processor.internals.StateRestoreCallbackAdapter;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.apache.kafka.streams.state.internals.WindowKeySchema;
-import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 /**
  * A window store whose changelog gets one record per commit, not one per put: the puts since the
@@ -58,8 +53,7 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * bytes) and the value (4-byte length, -1 for a delete, and bytes). Its key is a number of no meaning
  * to readers.
  */
-final class BatchLoggedWindowStore extends WrappedStateStore<WindowStore<Bytes, byte[]>, Bytes, byte[]>
-        implements WindowStore<Bytes, byte[]> {
+final class BatchLoggedWindowStore extends WindowStoreLayer {
 
     /** A batch is sent once it holds this many bytes, well below Kafka's default largest record (1 MiB). */
     static final int BATCH_BYTES = 128 * 1024;
@@ -83,42 +77,9 @@ final class BatchLoggedWindowStore extends WrappedStateStore<WindowStore<Bytes, 
         if (supplier.retainDuplicates()) {
             throw new IllegalArgumentException(supplier.name() + ": a store keeping duplicates numbers its puts, which the batches do not carry");
         }
-        final StoreBuilder<WindowStore<K, V>> inner = Stores.windowStoreBuilder(new WindowBytesStoreSupplier() {
-            @Override
-            public String name() {
-                return supplier.name();
-            }
-
-            @Override
-            public WindowStore<Bytes, byte[]> get() {
-                return new BatchLoggedWindowStore(supplier.get());
-            }
-
-            @Override
-            public String metricsScope() {
-                return supplier.metricsScope();
-            }
-
-            @Override
-            public long segmentIntervalMs() {
-                return supplier.segmentIntervalMs();
-            }
-
-            @Override
-            public long windowSize() {
-                return supplier.windowSize();
-            }
-
-            @Override
-            public boolean retainDuplicates() {
-                return false;
-            }
-
-            @Override
-            public long retentionPeriod() {
-                return supplier.retentionPeriod();
-            }
-        }, keys, values).withCachingDisabled().withLoggingDisabled();
+        final StoreBuilder<WindowStore<K, V>> inner = Stores.windowStoreBuilder(
+                WindowStoreLayer.supplier(supplier, BatchLoggedWindowStore::new), keys, values)
+                .withCachingDisabled().withLoggingDisabled();
         final Map<String, String> changelog = Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                 TopicConfig.RETENTION_MS_CONFIG, String.valueOf(supplier.retentionPeriod() + Duration.ofDays(1).toMillis()));
@@ -265,83 +226,5 @@ final class BatchLoggedWindowStore extends WrappedStateStore<WindowStore<Bytes, 
         if (batch.length > BATCH_BYTES) {
             batch = new byte[4096]; // one large put grew it; keep the usual size
         }
-    }
-
-    @Override
-    public byte[] fetch(final Bytes key, final long time) {
-        return wrapped().fetch(key, time);
-    }
-
-    @Override
-    public WindowStoreIterator<byte[]> fetch(final Bytes key, final long timeFrom, final long timeTo) {
-        return wrapped().fetch(key, timeFrom, timeTo);
-    }
-
-    @Override
-    public WindowStoreIterator<byte[]> fetch(final Bytes key, final Instant timeFrom, final Instant timeTo) {
-        return wrapped().fetch(key, timeFrom, timeTo);
-    }
-
-    @Override
-    public WindowStoreIterator<byte[]> backwardFetch(final Bytes key, final long timeFrom, final long timeTo) {
-        return wrapped().backwardFetch(key, timeFrom, timeTo);
-    }
-
-    @Override
-    public WindowStoreIterator<byte[]> backwardFetch(final Bytes key, final Instant timeFrom, final Instant timeTo) {
-        return wrapped().backwardFetch(key, timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> fetch(final Bytes keyFrom, final Bytes keyTo, final long timeFrom, final long timeTo) {
-        return wrapped().fetch(keyFrom, keyTo, timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> fetch(final Bytes keyFrom, final Bytes keyTo, final Instant timeFrom,
-                                                           final Instant timeTo) {
-        return wrapped().fetch(keyFrom, keyTo, timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> backwardFetch(final Bytes keyFrom, final Bytes keyTo, final long timeFrom,
-                                                                   final long timeTo) {
-        return wrapped().backwardFetch(keyFrom, keyTo, timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> backwardFetch(final Bytes keyFrom, final Bytes keyTo, final Instant timeFrom,
-                                                                   final Instant timeTo) {
-        return wrapped().backwardFetch(keyFrom, keyTo, timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> all() {
-        return wrapped().all();
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> backwardAll() {
-        return wrapped().backwardAll();
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> fetchAll(final long timeFrom, final long timeTo) {
-        return wrapped().fetchAll(timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> fetchAll(final Instant timeFrom, final Instant timeTo) {
-        return wrapped().fetchAll(timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> backwardFetchAll(final long timeFrom, final long timeTo) {
-        return wrapped().backwardFetchAll(timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> backwardFetchAll(final Instant timeFrom, final Instant timeTo) {
-        return wrapped().backwardFetchAll(timeFrom, timeTo);
     }
 }

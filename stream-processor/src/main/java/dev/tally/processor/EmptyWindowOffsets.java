@@ -1,19 +1,14 @@
 package dev.tally.processor;
 
 import java.io.File;
-import java.time.Instant;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.apache.kafka.streams.state.internals.OffsetCheckpoint;
-import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 /**
  * A persistent window store that has a committed offset also while it has no segments.
@@ -27,8 +22,7 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * nothing in it can be uncommitted: it reports the offset as unknown, which restores it from the
  * changelog's start, as a new store would. A store with segments reports what they committed.
  */
-final class EmptyWindowOffsets extends WrappedStateStore<WindowStore<Bytes, byte[]>, Bytes, byte[]>
-        implements WindowStore<Bytes, byte[]> {
+final class EmptyWindowOffsets extends WindowStoreLayer {
 
     private File dir;
 
@@ -38,42 +32,7 @@ final class EmptyWindowOffsets extends WrappedStateStore<WindowStore<Bytes, byte
 
     /** {@code segmented}, with its stores reporting an offset while they are empty. */
     static WindowBytesStoreSupplier supplier(final WindowBytesStoreSupplier segmented) {
-        return new WindowBytesStoreSupplier() {
-            @Override
-            public String name() {
-                return segmented.name();
-            }
-
-            @Override
-            public WindowStore<Bytes, byte[]> get() {
-                return new EmptyWindowOffsets(segmented.get());
-            }
-
-            @Override
-            public String metricsScope() {
-                return segmented.metricsScope();
-            }
-
-            @Override
-            public long segmentIntervalMs() {
-                return segmented.segmentIntervalMs();
-            }
-
-            @Override
-            public long windowSize() {
-                return segmented.windowSize();
-            }
-
-            @Override
-            public boolean retainDuplicates() {
-                return segmented.retainDuplicates();
-            }
-
-            @Override
-            public long retentionPeriod() {
-                return segmented.retentionPeriod();
-            }
-        };
+        return WindowStoreLayer.supplier(segmented, EmptyWindowOffsets::new);
     }
 
     @Override
@@ -90,89 +49,5 @@ final class EmptyWindowOffsets extends WrappedStateStore<WindowStore<Bytes, byte
         }
         final String[] segments = dir == null ? null : dir.list();
         return segments != null && segments.length == 0 ? Long.valueOf(OffsetCheckpoint.OFFSET_UNKNOWN) : null;
-    }
-
-    @Override
-    public void put(final Bytes key, final byte[] value, final long windowStartTimestamp) {
-        wrapped().put(key, value, windowStartTimestamp);
-    }
-
-    @Override
-    public byte[] fetch(final Bytes key, final long time) {
-        return wrapped().fetch(key, time);
-    }
-
-    @Override
-    public WindowStoreIterator<byte[]> fetch(final Bytes key, final long timeFrom, final long timeTo) {
-        return wrapped().fetch(key, timeFrom, timeTo);
-    }
-
-    @Override
-    public WindowStoreIterator<byte[]> fetch(final Bytes key, final Instant timeFrom, final Instant timeTo) {
-        return wrapped().fetch(key, timeFrom, timeTo);
-    }
-
-    @Override
-    public WindowStoreIterator<byte[]> backwardFetch(final Bytes key, final long timeFrom, final long timeTo) {
-        return wrapped().backwardFetch(key, timeFrom, timeTo);
-    }
-
-    @Override
-    public WindowStoreIterator<byte[]> backwardFetch(final Bytes key, final Instant timeFrom, final Instant timeTo) {
-        return wrapped().backwardFetch(key, timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> fetch(final Bytes keyFrom, final Bytes keyTo,
-                                                           final long timeFrom, final long timeTo) {
-        return wrapped().fetch(keyFrom, keyTo, timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> fetch(final Bytes keyFrom, final Bytes keyTo,
-                                                           final Instant timeFrom, final Instant timeTo) {
-        return wrapped().fetch(keyFrom, keyTo, timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> backwardFetch(final Bytes keyFrom, final Bytes keyTo,
-                                                                   final long timeFrom, final long timeTo) {
-        return wrapped().backwardFetch(keyFrom, keyTo, timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> backwardFetch(final Bytes keyFrom, final Bytes keyTo,
-                                                                   final Instant timeFrom, final Instant timeTo) {
-        return wrapped().backwardFetch(keyFrom, keyTo, timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> all() {
-        return wrapped().all();
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> backwardAll() {
-        return wrapped().backwardAll();
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> fetchAll(final long timeFrom, final long timeTo) {
-        return wrapped().fetchAll(timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> fetchAll(final Instant timeFrom, final Instant timeTo) {
-        return wrapped().fetchAll(timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> backwardFetchAll(final long timeFrom, final long timeTo) {
-        return wrapped().backwardFetchAll(timeFrom, timeTo);
-    }
-
-    @Override
-    public KeyValueIterator<Windowed<Bytes>, byte[]> backwardFetchAll(final Instant timeFrom, final Instant timeTo) {
-        return wrapped().backwardFetchAll(timeFrom, timeTo);
     }
 }
