@@ -66,32 +66,31 @@ class IngestRouteTest {
      */
     @Test
     void shouldSayTheConnectionClosesWhenItAnswersBeforeTheBodyArrived() throws Exception {
-        try (TestGateway gw = TestGateway.start("sources:\n  shop:\n    secrets: [{env: SHOP_SECRET}]\n",
-                Map.of("SHOP_SECRET", DeliveryScenario.SECRET));
-             Socket socket = new Socket("127.0.0.1", gw.app.port())) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("POST /webhooks/nope HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 10\r\n\r\n").getBytes(StandardCharsets.US_ASCII));   // and the body never
-            final String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        final String answer = exchange("POST /webhooks/nope HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 10\r\n\r\n");   // and the body never
 
-            assertThat(answer).startsWith("HTTP/1.1 404").contains("unknown-source");
-            assertThat(answer.substring(0, answer.indexOf("\r\n\r\n"))).containsIgnoringCase("Connection: close");
-        }
+        assertThat(answer).startsWith("HTTP/1.1 404").contains("unknown-source");
+        assertThat(answer.substring(0, answer.indexOf("\r\n\r\n"))).containsIgnoringCase("Connection: close");
     }
 
     @Test
     void shouldAnswerABodyJettyCannotParseWithAProblemNotAnErrorPage() throws Exception {
+        // A chunk size that is not hexadecimal: Jetty refuses it while the body is read.
+        final String answer = exchange("POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+
+        assertThat(answer).startsWith("HTTP/1.1 400");
+        assertThat(answer).containsIgnoringCase("Content-Type: application/problem+json").contains("bad-request");
+    }
+
+    /** Writes {@code request} as is to a gateway with the source {@code shop}, and reads until it closes the connection. */
+    private static String exchange(final String request) throws Exception {
         try (TestGateway gw = TestGateway.start("sources:\n  shop:\n    secrets: [{env: SHOP_SECRET}]\n",
                 Map.of("SHOP_SECRET", DeliveryScenario.SECRET));
              Socket socket = new Socket("127.0.0.1", gw.app.port())) {
             socket.setSoTimeout(10_000);
-            // A chunk size that is not hexadecimal: Jetty refuses it while the body is read.
-            socket.getOutputStream().write(("POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            final String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-
-            assertThat(answer).startsWith("HTTP/1.1 400");
-            assertThat(answer).containsIgnoringCase("Content-Type: application/problem+json").contains("bad-request");
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 }
