@@ -24,10 +24,17 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,7 +148,8 @@ class ProcessorCrashIT {
             producer.flush();
             awaitTotal(query, "marker", partitions);
         }
-        Thread.sleep(2_000); // a retry let through to another partition of the counting stage would be counted by now
+        // A retry let through would sit in the counting stage's other partitions, written no later than the markers.
+        awaitRepartitionsConsumed("crash-it");
         for (Map.Entry<String, Long> customer : expected.entrySet()) {
             assertThat(total(query, customer.getKey())).as("total of %s after every delivery was retried", customer.getKey())
                     .isEqualTo(customer.getValue());
@@ -306,6 +314,30 @@ class ProcessorCrashIT {
             Thread.sleep(200);
         }
         throw new AssertionError("the first processor counted nothing within 60 s");
+    }
+
+    /** Waits until the processor has committed every partition of its repartition topics up to where each ends now. */
+    private void awaitRepartitionsConsumed(final String applicationId) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get().keySet().stream()
+                    .filter(tp -> tp.topic().endsWith("-repartition")).forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+            assertThat(latest).as("the counting stage's committed partitions").isNotEmpty();
+            final Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
+                    .forEach((tp, info) -> ends.put(tp, info.offset()));
+            final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+                        .partitionsToOffsetAndMetadata().get();
+                if (ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
+                        && committed.get(e.getKey()).offset() >= e.getValue())) {
+                    return;
+                }
+                Thread.sleep(200);
+            }
+            throw new AssertionError("the counting stage did not commit its repartition topics to " + ends + " within 60 s");
+        }
     }
 
     private void awaitTotal(final String query, final String key, final long expected) throws Exception {
