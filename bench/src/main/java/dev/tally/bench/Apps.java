@@ -43,6 +43,8 @@ final class Apps {
     static final String BASELINE_STORE = "baseline-counts";
     /** System property: a directory where each child JVM writes a JFR recording (profile settings) of its whole run, and its log (instead of the work dir), kept after the run. */
     static final String JFR_DIR = "tally.bench.jfr";
+    /** System property: further JVM options of each measured child JVM, space-separated (a profiler agent, say). */
+    static final String CHILD_JVM_OPTIONS = "tally.bench.child-jvm-options";
 
     private Apps() {
     }
@@ -72,6 +74,9 @@ final class Apps {
     interface Running extends AutoCloseable {
         long rss();
 
+        /** CPU time the app's JVM has used so far (user + system), or -1 when not known. */
+        long cpuNanos();
+
         @Override
         void close();
     }
@@ -88,6 +93,11 @@ final class Apps {
                 }
 
                 @Override
+                public long cpuNanos() {
+                    return child.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+                }
+
+                @Override
                 public void close() {
                     stop(child, Duration.ofSeconds(45));
                 }
@@ -98,6 +108,11 @@ final class Apps {
             @Override
             public long rss() {
                 return Machine.rssBytes(Path.of("/proc/self/status"));
+            }
+
+            @Override
+            public long cpuNanos() {
+                return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
             }
 
             @Override
@@ -162,6 +177,10 @@ final class Apps {
         if (jfrDir != null) {
             command.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
                     + Path.of(jfrDir, applicationId + ".jfr").toAbsolutePath());
+        }
+        final String options = System.getProperty(CHILD_JVM_OPTIONS, "").strip();
+        if (!options.isEmpty()) {
+            command.addAll(List.of(options.split("\\s+")));
         }
         final String logback = System.getProperty("logback.configurationFile");
         if (logback != null) {

@@ -170,6 +170,11 @@ public final class Bench implements Callable<Integer> {
         }
     }
 
+    /** CPU per event of the app's JVM and the broker together, or -1 when either is not known. */
+    private static double cpuMicros(final Drain.Outcome o) {
+        return o.appCpuMicrosPerEvent() < 0 || o.brokerCpuMicrosPerEvent() < 0 ? -1 : o.appCpuMicrosPerEvent() + o.brokerCpuMicrosPerEvent();
+    }
+
     private void processing(final Report report, final Path dir, final Broker broker) {
         final ProcessingBench.Point p = ProcessingBench.point(dir, broker, events, keys, heap, timeoutSeconds, mode(),
                 ProcessingBench.Lineup.FULL);
@@ -208,6 +213,18 @@ public final class Bench implements Callable<Integer> {
                 String.format(Locale.ROOT, "%,d of %,d", p.tallyLate().count(), events)
                         + p.variants().stream().map(v -> String.format(Locale.ROOT, "; %s: %,d", v.shape().describe(), v.eventsLate()))
                         .collect(Collectors.joining()), "—", "—", "0");
+        final double tallyCpu = p.last().map(l -> (cpuMicros(p.tally()) + cpuMicros(l.outcome())) / 2).orElse(cpuMicros(p.tally()));
+        final double baselineCpu = (cpuMicros(p.baseline()) + cpuMicros(p.baselineLast())) / 2;
+        if (tallyCpu > 0 && baselineCpu > 0) {
+            // Less sensitive to a noisy machine than events/s: what each event costs, wherever the time went.
+            report.compare("processing", "µs of CPU per event, the app's JVM (startup and JIT compilation included) and the broker"
+                    + " (Tally: the mean of its first and last run; ratio above 1: Tally costs more)", tallyCpu, baselineCpu, " µs", "—");
+        }
+        for (ProcessingBench.Variant v : p.variants()) {
+            if (!v.name().equals(ProcessingBench.TALLY_LAST) && cpuMicros(v.outcome()) > 0 && baselineCpu > 0) {
+                report.compare("processing", "µs of CPU per event, " + v.shape().describe(), cpuMicros(v.outcome()), baselineCpu, " µs", "—");
+            }
+        }
         report.compare("processing", "peak RSS of the processing JVM", p.tally().peakRssBytes() >> 20,
                 p.baseline().peakRssBytes() >> 20, " MiB", "—");
         final Map<String, double[][]> series = new LinkedHashMap<>();

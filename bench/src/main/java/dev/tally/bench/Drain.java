@@ -44,7 +44,24 @@ final class Drain implements AutoCloseable {
      * events still in the reorder buffer wait for the reorder delay and idle advance after that.
      */
     record Outcome(boolean drained, double lastBeforeCommitSeconds, double firstCommitSeconds, double drainedSeconds, long committedRaw,
-                   long peakRssBytes, List<double[]> series, double caughtUpSeconds, long countedAtCatchUp) {
+                   long peakRssBytes, List<double[]> series, double caughtUpSeconds, long countedAtCatchUp,
+                   long appCpuNanos, long brokerCpuNanos) {
+
+        /** This outcome with the CPU time the app's JVM (from its start) and the broker (over the run) used, -1 for not known. */
+        Outcome withCpu(final long app, final long broker) {
+            return new Outcome(drained, lastBeforeCommitSeconds, firstCommitSeconds, drainedSeconds, committedRaw, peakRssBytes, series,
+                    caughtUpSeconds, countedAtCatchUp, app, broker);
+        }
+
+        /** Microseconds of CPU per event the app's JVM used, startup and JIT compilation included; -1 when not known. */
+        double appCpuMicrosPerEvent() {
+            return appCpuNanos < 0 || committedRaw == 0 ? -1 : appCpuNanos / 1e3 / committedRaw;
+        }
+
+        /** Microseconds of CPU per event the broker used while the app ran; -1 when not known. */
+        double brokerCpuMicrosPerEvent() {
+            return brokerCpuNanos < 0 || committedRaw == 0 ? -1 : brokerCpuNanos / 1e3 / committedRaw;
+        }
 
         /** Events per second between the first commit and the end (startup left out). */
         double eventsPerSecond() {
@@ -147,7 +164,7 @@ final class Drain implements AutoCloseable {
                 }
                 if (finalEnds != null && streakStart >= 0 && committedUpTo(committed, finalEnds)) {
                     return new Outcome(true, lastBeforeCommit, firstCommit, streakStart, committedRaw, peakRss, series,
-                            caughtUp, countedAtCatchUp);
+                            caughtUp, countedAtCatchUp, -1, -1);
                 }
                 previousEnds = ends;
                 if (now >= nextPrint) {
@@ -161,7 +178,7 @@ final class Drain implements AutoCloseable {
             Broker.sleep(500);
         }
         return new Outcome(false, lastBeforeCommit, firstCommit, (System.nanoTime() - start) / 1e9, committedRaw, peakRss, series,
-                caughtUp, countedAtCatchUp);
+                caughtUp, countedAtCatchUp, -1, -1);
     }
 
     /** Whether every partition of {@code ends} is committed up to its offset there (partitions never written count as done). */

@@ -102,6 +102,8 @@ final class ProcessingBench {
             m.put("input_events_per_s", Report.round(o.inputEventsPerSecond()));
             m.put("tail_seconds", Report.round(o.tailSeconds()));
             m.put("peak_rss_mb", o.peakRssBytes() >> 20);
+            m.put("app_cpu_us_per_event", Report.round(o.appCpuMicrosPerEvent()));
+            m.put("broker_cpu_us_per_event", Report.round(o.brokerCpuMicrosPerEvent()));
             if (stateBytes >= 0) {
                 m.put("state_bytes", stateBytes);
             }
@@ -233,11 +235,17 @@ final class ProcessingBench {
     static Drain.Outcome runApp(final Path work, final Broker broker, final Drain drain, final Apps.Kind kind,
                                 final String applicationId, final Rig.Shape shape, final String heap, final long timeoutSeconds,
                                 final Mode mode) {
+        final long brokerCpuBefore = broker.cpuNanos();
         try (Apps.Running app = Apps.start(mode.forkApps(), kind, broker.bootstrap(), applicationId,
                 work.resolve("state-" + applicationId), shape, heap, work.resolve(applicationId + ".log"))) {
-            final Drain.Outcome o = drain.await(applicationId, timeoutSeconds, app::rss, kind.name().toLowerCase(java.util.Locale.ROOT));
-            System.err.printf("  [%s] %s: %,.0f events/s end to end, %,.0f events/s while input lasts, tail %.1f s (drained: %s)%n",
-                    applicationId, kind, o.eventsPerSecond(), o.inputEventsPerSecond(), o.tailSeconds(), o.drained());
+            final Drain.Outcome drained = drain.await(applicationId, timeoutSeconds, app::rss, kind.name().toLowerCase(java.util.Locale.ROOT));
+            final long brokerCpuAfter = broker.cpuNanos();
+            final Drain.Outcome o = drained.withCpu(app.cpuNanos(),
+                    brokerCpuBefore < 0 || brokerCpuAfter < 0 ? -1 : brokerCpuAfter - brokerCpuBefore);
+            System.err.printf("  [%s] %s: %,.0f events/s end to end, %,.0f events/s while input lasts, tail %.1f s (drained: %s);"
+                            + " CPU per event: app %.1f µs, broker %.1f µs%n",
+                    applicationId, kind, o.eventsPerSecond(), o.inputEventsPerSecond(), o.tailSeconds(), o.drained(),
+                    o.appCpuMicrosPerEvent(), o.brokerCpuMicrosPerEvent());
             return o;
         }
     }
