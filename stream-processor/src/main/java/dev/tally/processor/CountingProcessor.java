@@ -128,7 +128,8 @@ public final class CountingProcessor implements Processor<Integer, CountBatch, S
                 stores.add(OpenWindows.builder(StoreNames.open(stage)));
                 for (Counter counter : stage.counters()) {
                     for (Duration size : counter.windows()) {
-                        stores.add(kind.uncachedWindow(StoreNames.history(counter, size), queryHistory, size, Serdes.String(), Serdes.Long()));
+                        // Each closed window is put once, when it leaves its row: one changelog record per commit.
+                        stores.add(kind.batchLoggedWindow(StoreNames.history(counter, size), queryHistory, size, Serdes.String(), Serdes.Long()));
                     }
                 }
                 return stores;

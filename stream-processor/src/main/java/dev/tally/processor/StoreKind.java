@@ -40,7 +40,8 @@ public enum StoreKind {
     /**
      * A key-value store without a record cache, for keys written once and deleted later (reorder
      * buffer entries, which wait the reorder delay, far longer than a commit interval): the cache
-     * would coalesce nothing, see {@link #uncachedWindow}.
+     * would coalesce nothing, only add its own work per write and lookup and crowd out the entries of
+     * stores it does help.
      */
     <K, V> StoreBuilder<KeyValueStore<K, V>> uncachedKeyValue(final String name, final Serde<K> keys, final Serde<V> values) {
         final KeyValueBytesStoreSupplier supplier = this == ROCKSDB ? Stores.persistentKeyValueStore(name)
@@ -48,26 +49,10 @@ public enum StoreKind {
         return Stores.keyValueStoreBuilder(supplier, keys, values);
     }
 
-    /** A window store with a record cache, see {@link #keyValue}. */
-    <K, V> StoreBuilder<WindowStore<K, V>> window(final String name, final Duration retention, final Duration size,
-                                                  final Serde<K> keys, final Serde<V> values) {
-        return uncachedWindow(name, retention, size, keys, values).withCachingEnabled();
-    }
-
-    /**
-     * A window store without a record cache, for keys written once (event ids): the cache would
-     * coalesce nothing, only add its own work per write and lookup and crowd out the entries of stores
-     * it does help.
-     */
-    <K, V> StoreBuilder<WindowStore<K, V>> uncachedWindow(final String name, final Duration retention, final Duration size,
-                                                          final Serde<K> keys, final Serde<V> values) {
-        return Stores.windowStoreBuilder(windowSupplier(name, retention, size), keys, values);
-    }
-
     /**
      * A window store without a record cache whose changelog gets the puts of one commit in one record
-     * ({@link BatchLoggedWindowStore}): for a key written once per event (event ids), where Kafka
-     * Streams' change logging writes a record per event.
+     * ({@link BatchLoggedWindowStore}): for keys written once (event ids; closed windows moved to the
+     * history), where Kafka Streams' change logging writes a record per put.
      */
     <K, V> StoreBuilder<WindowStore<K, V>> batchLoggedWindow(final String name, final Duration retention, final Duration size,
                                                              final Serde<K> keys, final Serde<V> values) {
