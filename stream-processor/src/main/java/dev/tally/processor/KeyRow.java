@@ -26,8 +26,12 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 final class KeyRow {
 
-    /** Closed windows a row keeps per size before the oldest move to the history store. */
-    static final int KEEP_CLOSED = 16;
+    /**
+     * Closed windows a row keeps per size before the oldest move to the history store (half of them at
+     * a time). Few: every row is read and written whole for each event of its key, while a move costs one
+     * history store put per window, whose changelog gets the puts of a commit in one record.
+     */
+    static final int KEEP_CLOSED = 4;
 
     static final Serde<KeyRow> SERDE = Serdes.serdeFrom((topic, row) -> row == null ? null : row.write(),
             (topic, bytes) -> bytes == null ? null : read(bytes));

@@ -122,6 +122,18 @@ class TallyTopologyTest {
     }
 
     @Test
+    void shouldDropARetryOfADeliveryThatWasCountedAgainPastItsHorizon() {
+        start(Map.of("slack", Duration.ofMinutes(10)), BY_TYPE);
+        send(event("slack", "e1", "push", T0), T0);
+        send(event("slack", "e1", "push", T0), T0.plus(Duration.ofMinutes(11)));  // past the horizon: counted again
+        send(event("slack", "e1", "push", T0), T0.plus(Duration.ofMinutes(15)));  // within it of the second delivery
+        send(event("slack", "e1", "push", T0), T0.minus(Duration.ofMinutes(1)));  // overtaken: within it of the first only
+        drain();
+
+        assertThat(total(BY_TYPE, "push")).isEqualTo(2L);
+    }
+
+    @Test
     void shouldPutEventsOnAWindowEdgeIntoTheWindowThatStartsThere() {
         start(BY_TYPE);
         send(event("first", "push", T0), T0);
