@@ -90,6 +90,24 @@ class TallyTopologyTest {
     }
 
     @Test
+    void shouldDropEveryRetryOfManyIds() {
+        start(BY_TYPE);
+        // Many ids, each looked up by a range scan of the store (with the processor's RocksDB settings,
+        // BoundedMemoryRocksDB), then every one retried.
+        final int ids = 300;
+        for (int i = 0; i < ids; i++) {
+            send(event("evt-" + i, "push", T0), T0.plusMillis(i));
+        }
+        for (int i = ids - 1; i >= 0; i--) {
+            send(event("evt-" + i, "push", T0), T0.plusSeconds(600).plusMillis(i)); // every one retried
+        }
+        send(event("evt-new", "push", T0), T0.plusSeconds(700));
+        drain();
+
+        assertThat(total(BY_TYPE, "push")).isEqualTo(ids + 1L);
+    }
+
+    @Test
     void shouldCountTheSameIdFromTwoSourcesAsTwoEvents() {
         start(BY_TYPE);
         send(event("a", "e1", "push", T0), T0);
