@@ -99,10 +99,12 @@ public final class CountingProcessor implements Processor<Integer, CountBatch, S
     /** The rows changed since the last commit, by key: written to {@link #rows} and emitted right before the next one. */
     private final Map<String, Changed> changed = new HashMap<>();
     /**
-     * The rows written at the last commits, least recently used first, as they are in {@link #rows}: a key's
-     * next event reads its row from here instead of the store (a store read and a row parsed per event).
+     * The rows written at the last commits, as they are in {@link #rows}: a key's next event reads its row
+     * from here instead of the store (a store read and a row parsed per event). The first written leaves
+     * first; not the least recently used, because moving an entry on each read writes references into old
+     * objects, which the garbage collector then tracks (profiled: its card refinement went from 0.4 to 3 %).
      */
-    private final Map<String, KeyRow> written = new LinkedHashMap<>(1024, 0.75f, true) {
+    private final Map<String, KeyRow> written = new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(final Map.Entry<String, KeyRow> eldest) {
             return size() > ROWS_KEPT;
@@ -271,7 +273,7 @@ public final class CountingProcessor implements Processor<Integer, CountBatch, S
     void writeDown() {
         changed.forEach((key, c) -> {
             rows.put(key, c.row());
-            written.put(key, c.row());
+            written.putIfAbsent(key, c.row()); // a kept row is the one changed: not written into the map again
             for (KeyRow.Section section : c.row().sections) {
                 final Counter counter = stage.counter(section.counter);
                 final KeyCounts counts = new KeyCounts(counter.name(), key, section.total, openWindows(counter, section));
