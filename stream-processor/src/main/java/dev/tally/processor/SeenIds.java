@@ -15,7 +15,7 @@ import java.util.TreeMap;
  * chain of filters, a new one twice as large whenever the last is full, the first as large as the
  * previous slice ended. A slice older than the newest receive time by more than the longest horizon and a
  * slice is dropped; from then on a lookup reaching before it goes to the store. Past {@link #MAX_IDS} ids
- * (about 20 MiB of filters) the filters are dropped and every lookup goes to the store until the task
+ * within that time (about 20 MiB of filters) the filters are dropped and every lookup goes to the store until the task
  * starts again: memory stays bounded, the answer stays the store's.
  */
 final class SeenIds {
@@ -29,6 +29,7 @@ final class SeenIds {
 
     private final long width;
     private final long keep;
+    private final long maxIds;
     private final TreeMap<Long, Slice> slices = new TreeMap<>();
     /** The filters know every id of the store received at or after this; a lookup reaching earlier goes to the store. */
     private long coveredFrom = Long.MIN_VALUE;
@@ -37,8 +38,13 @@ final class SeenIds {
 
     /** @param longestHorizon the longest dedupe horizon: ids are looked up within it of their receive time */
     SeenIds(final long longestHorizon) {
+        this(longestHorizon, MAX_IDS);
+    }
+
+    SeenIds(final long longestHorizon, final long maxIds) {
         this.width = Math.max(1_000L, longestHorizon / 4);
         this.keep = longestHorizon + width;
+        this.maxIds = maxIds;
     }
 
     /** Records {@code id}, received at {@code receivedAt}. */
@@ -46,7 +52,7 @@ final class SeenIds {
         if (coveredFrom == Long.MAX_VALUE) {
             return;
         }
-        if (++ids > MAX_IDS) {
+        if (++ids > maxIds) {
             blind();
             return;
         }

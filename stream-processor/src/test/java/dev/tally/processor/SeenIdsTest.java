@@ -51,6 +51,19 @@ class SeenIdsTest {
     }
 
     @Test
+    void shouldGoBlindPastItsMostIdsRatherThanGrowWithoutBound() {
+        final SeenIds ids = new SeenIds(HORIZON, 1_000);
+        for (int i = 0; i < 1_000; i++) {
+            ids.add("id-" + i, T0 + i);
+        }
+        assertThat(ids.isBlind()).isFalse();
+        assertThat(ids.mightContain("never-seen", T0, T0 + HORIZON)).isFalse();
+        ids.add("one-more", T0 + 1_000);
+        assertThat(ids.isBlind()).isTrue();
+        assertThat(ids.mightContain("never-seen", T0, T0 + HORIZON)).isTrue();
+    }
+
+    @Test
     void shouldSendEveryLookupToTheStoreOnceBlind() {
         final SeenIds ids = new SeenIds(HORIZON);
         ids.add("a", T0);
