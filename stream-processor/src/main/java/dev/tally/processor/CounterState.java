@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -167,7 +168,10 @@ public final class CounterState {
         return stage;
     }
 
+    /** A window size as counters name it ({@code 1m}); the sizes are the configured ones, so each is formatted once. */
     static String spelled(final Duration size) {
-        return Durations.format(size);
+        return SPELLED.computeIfAbsent(size, Durations::format);
     }
+
+    private static final Map<Duration, String> SPELLED = new ConcurrentHashMap<>();
 }

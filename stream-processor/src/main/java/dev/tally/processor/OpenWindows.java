@@ -71,7 +71,8 @@ public final class OpenWindows extends UnloggedStore implements TopKeys {
     static final class Board {
         final WindowId id;
         final long closeAt;
-        private final HashMap<String, Long> counts = new HashMap<>();
+        /** Each key's count, in a cell of its own that a new count overwrites (no boxed count per event). */
+        private final HashMap<String, long[]> counts = new HashMap<>();
         private TreeSet<Ranked> ranking;
 
         Board(final WindowId id, final long closeAt) {
@@ -80,11 +81,16 @@ public final class OpenWindows extends UnloggedStore implements TopKeys {
         }
 
         synchronized void put(final String key, final long count) {
-            final Long before = counts.put(key, count);
+            final long[] cell = counts.get(key);
+            if (cell == null) {
+                counts.put(key, new long[] {count});
+            } else if (ranking != null) {
+                ranking.remove(new Ranked(key, cell[0]));
+            }
+            if (cell != null) {
+                cell[0] = count;
+            }
             if (ranking != null) {
-                if (before != null) {
-                    ranking.remove(new Ranked(key, before));
-                }
                 ranking.add(new Ranked(key, count));
             }
         }
@@ -92,7 +98,7 @@ public final class OpenWindows extends UnloggedStore implements TopKeys {
         synchronized List<Ranked> top(final int n) {
             if (ranking == null) {
                 ranking = new TreeSet<>(RANKING);
-                counts.forEach((key, count) -> ranking.add(new Ranked(key, count)));
+                counts.forEach((key, cell) -> ranking.add(new Ranked(key, cell[0])));
             }
             final List<Ranked> top = new ArrayList<>(Math.min(n, ranking.size()));
             final Iterator<Ranked> it = ranking.iterator();
@@ -103,7 +109,7 @@ public final class OpenWindows extends UnloggedStore implements TopKeys {
         }
 
         synchronized void forEach(final ObjLongConsumer<String> action) {
-            counts.forEach(action::accept);
+            counts.forEach((key, cell) -> action.accept(key, cell[0]));
         }
     }
 

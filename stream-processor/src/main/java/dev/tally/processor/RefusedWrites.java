@@ -58,8 +58,13 @@ public final class RefusedWrites {
     }
 
     /** Why the broker refused this record before, or null. */
-    synchronized Exception refusalOf(final ProducerRecord<byte[], byte[]> record) {
-        return refused.get(Fingerprint.of(record));
+    Exception refusalOf(final ProducerRecord<byte[], byte[]> record) {
+        if (refusals.get() == 0) {
+            return null; // every record is asked about; nearly always nothing was ever refused
+        }
+        synchronized (this) {
+            return refused.get(Fingerprint.of(record));
+        }
     }
 
     /** Refusals seen since start. */
