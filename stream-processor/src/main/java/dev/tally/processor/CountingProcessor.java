@@ -271,12 +271,8 @@ public final class CountingProcessor implements Processor<Integer, CountBatch, S
 
     /** Right before each commit: each row changed since the last one, written, and its counters' latest counts. */
     void writeDown() {
-        if (changed.isEmpty()) {
-            return;
-        }
-        final List<KeyValue<String, KeyRow>> batch = new ArrayList<>(changed.size());
         changed.forEach((key, c) -> {
-            batch.add(KeyValue.pair(key, c.row()));
+            rows.put(key, c.row());
             written.putIfAbsent(key, c.row()); // a kept row is the one changed: not written into the map again
             for (KeyRow.Section section : c.row().sections) {
                 final Counter counter = stage.counter(section.counter);
@@ -284,8 +280,6 @@ public final class CountingProcessor implements Processor<Integer, CountBatch, S
                 out.emit(new Emitted(Topics.COUNT_UPDATES.name(), counts.topicKey(), counts), c.eventTime());
             }
         });
-        // In RocksDB one write batch per commit, not one write per row.
-        rows.putAll(batch);
         changed.clear();
     }
 
