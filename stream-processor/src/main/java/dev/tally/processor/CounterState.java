@@ -32,6 +32,8 @@ public final class CounterState {
     static final String TIME = "time";
     /** Key prefix of the clock store: an upstream partition's last progress mark. */
     static final String UPSTREAM = "upstream.";
+    /** Window sizes as spelled, by size: the configured sizes, each formatted once. */
+    private static final Map<Duration, String> SPELLED = new ConcurrentHashMap<>();
 
     /** Reads stores of one copy (active or standby) of one partition: the query API's side of the contract. */
     public interface Stores {
@@ -168,10 +170,8 @@ public final class CounterState {
         return stage;
     }
 
-    /** A window size as counters name it ({@code 1m}); the sizes are the configured ones, so each is formatted once. */
+    /** A window size as counters name it ({@code 1m}). */
     static String spelled(final Duration size) {
         return SPELLED.computeIfAbsent(size, Durations::format);
     }
-
-    private static final Map<Duration, String> SPELLED = new ConcurrentHashMap<>();
 }

@@ -83,7 +83,9 @@ public final class DedupeProcessor implements Processor<String, ReceivedEvent, S
         final long receivedAt = record.value().envelope().receivedAt().toEpochMilli();
         final long horizon = horizonOf.apply(record.value().envelope().source()).toMillis();
         // A retry arrives after the first delivery; a delivery that overtook the first one is still within the horizon of it.
-        if (known.mightContain(id, receivedAt - horizon, receivedAt + horizon) && seenWithin(id, receivedAt - horizon, receivedAt + horizon)) {
+        final long from = receivedAt - horizon;
+        final long to = receivedAt + horizon;
+        if (known.mightContain(id, from, to) && seenWithin(id, from, to)) {
             duplicates.record();
             return;
         }
